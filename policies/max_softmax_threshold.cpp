@@ -1,0 +1,32 @@
+// Max-softmax confidence threshold (SPINN, SplitEE style): exit at the first exit whose
+// top-class probability reaches that exit's threshold; otherwise continue.
+#include "policy.hpp"
+
+namespace tiersim {
+namespace {
+
+class MaxSoftmaxThreshold : public Policy {
+ public:
+  MaxSoftmaxThreshold(ExitThresholds t, std::string where) : thresholds_(std::move(t)), where_(std::move(where)) {}
+
+  Decision at_exit(const DecisionContext& c) const override {
+    return c.trace.confidence(c.sample, c.exit) >= thresholds_.at(c.exit) ? Decision::exit() : Decision::next();
+  }
+
+  void check(const Trace& trace, const ModelProfile&) const override {
+    thresholds_.check_exits(trace.exits(), where_);
+  }
+
+ private:
+  ExitThresholds thresholds_;
+  std::string where_;
+};
+
+const PolicyRegistrar registrar{
+    "max_softmax", "exit where max softmax >= thresholds[exit] (SPINN / SplitEE)", [](JsonReader& p) {
+      auto t = p.at("thresholds");
+      return std::make_unique<MaxSoftmaxThreshold>(ExitThresholds::read(t, 0.0, 1.0), t.where());
+    }};
+
+}  // namespace
+}  // namespace tiersim

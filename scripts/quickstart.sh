@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Set-up, build, and the quickstart experiment: the README's first command.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+scripts/build.sh
+build/tiersim run experiments/quickstart.json -o results/quickstart

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs what tiersim needs to build, test and plot, from Debian's packages only.
+# Idempotent: packages already installed are skipped, and apt-get runs only if something is missing.
+set -euo pipefail
+packages=(cmake g++ make pkg-config
+          libsimgrid-dev libeigen3-dev nlohmann-json3-dev catch2 libfmt-dev libcli11-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,135 @@
+#include "config.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "error.hpp"
+#include "json_reader.hpp"
+
+namespace tiersim {
+
+namespace fs = std::filesystem;
+
+void apply_override(nlohmann::json& config, const std::string& assignment) {
+  auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw InputError(fmt::format("--set {}: expected PATH=VALUE, e.g. simulation.engine=\"analytic\"", assignment));
+  std::string path = assignment.substr(0, eq), text = assignment.substr(eq + 1);
+  nlohmann::json value;
+  try {
+    value = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error&) {
+    value = text;  // a bare word is taken as a string
+  }
+  nlohmann::json* node = &config;
+  std::size_t start = 0;
+  while (true) {
+    auto dot = path.find('.', start);
+    std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (!node->is_object()) throw InputError(fmt::format("--set {}: \"{}\" is not inside an object", path, key));
+    node = &(*node)[key];
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  *node = value;
+}
+
+static std::string resolve(const std::string& base_dir, JsonReader r) {
+  fs::path p = r.string();
+  if (p.is_relative()) p = fs::path(base_dir) / p;
+  if (!fs::exists(p)) r.fail(fmt::format("an existing file, \"{}\" does not exist", p.string()));
+  return p.lexically_normal().string();
+}
+
+static void read_workload(JsonReader w, Workload& out) {
+  out.devices = static_cast<int>(w.at("devices").integer_at_least(1));
+  out.requests = w.at("requests").integer_at_least(1);
+  auto a = w.at("arrival");
+  auto process = a.at("process").string_in({"poisson", "periodic", "closed_loop"});
+  if (process == "closed_loop") {
+    out.arrival = ArrivalProcess::ClosedLoop;
+    out.think_s = a.number_or("think_s", 0.0);
+    if (out.think_s < 0) a.at("think_s").fail("a non-negative number of seconds");
+  } else {
+    out.arrival = process == "poisson" ? ArrivalProcess::Poisson : ArrivalProcess::Periodic;
+    out.rate_hz = a.at("rate_hz").number_in(1e-12, 1e12);
+  }
+  a.reject_unknown_keys();
+  out.shuffle = w.string_or("sample_order", "shuffle") == "shuffle";
+  if (w.has("sample_order")) w.at("sample_order").string_in({"shuffle", "trace"});
+  out.split = w.string_or("split", "");
+  out.result_bytes = w.number_or("result_bytes", 64);
+  if (out.result_bytes < 0) w.at("result_bytes").fail("a non-negative number of bytes");
+  auto service = w.optional("service_time");
+  if (!service.is_null())
+    out.service = service.string_in({"deterministic", "exponential"}) == "exponential" ? ServiceTime::Exponential
+                                                                                         : ServiceTime::Deterministic;
+  w.reject_unknown_keys();
+}
+
+Experiment parse_experiment(const nlohmann::json& config, const std::string& config_path) {
+  JsonReader r(config, config_path);
+  Experiment x;
+  x.config_path = config_path;
+  const std::string dir = fs::path(config_path).parent_path().string();
+  x.name = r.at("name").string();
+  if (x.name.empty() || x.name.find_first_of("/\\ ") != std::string::npos)
+    r.at("name").fail("a non-empty name without spaces or slashes (it names the run's folder)");
+  r.optional("description");
+  x.trace_path = resolve(dir, r.at("trace"));
+  x.profile_path = resolve(dir, r.at("profile"));
+  x.platform_path = resolve(dir, r.at("platform"));
+
+  auto policy = r.at("policy");
+  x.policy_name = policy.at("name").string();
+  auto params = policy.optional("params");
+  if (!params.is_null()) {
+    if (!params.raw().is_object()) params.fail("an object of policy parameters");
+    x.policy_params = params.raw();
+  }
+  policy.reject_unknown_keys();
+
+  read_workload(r.at("workload"), x.workload);
+
+  auto servers = r.optional("servers");
+  if (!servers.is_null()) {
+    auto edge = servers.optional("edge");
+    if (!edge.is_null()) {
+      x.edge_workers = static_cast<int>(edge.at("workers").integer_at_least(1));
+      edge.reject_unknown_keys();
+    }
+    auto cloud = servers.optional("cloud");
+    if (!cloud.is_null()) {
+      x.cloud_workers = static_cast<int>(cloud.at("workers").integer_at_least(1));
+      cloud.reject_unknown_keys();
+    }
+    servers.reject_unknown_keys();
+  }
+
+  auto energy = r.optional("energy");
+  if (!energy.is_null()) {
+    x.mac_energy.override_from(energy.optional("pj_per_mac"));
+    energy.reject_unknown_keys();
+  }
+
+  auto sim = r.optional("simulation");
+  if (!sim.is_null()) {
+    if (sim.has("engine")) x.engine = sim.at("engine").string_in({"analytic", "simgrid"});
+    if (sim.has("network_model")) x.network_model = sim.at("network_model").string_in({"CM02", "LV08", "Constant", "ns-3"});
+    if (sim.has("seed")) x.seed = static_cast<std::uint64_t>(sim.at("seed").integer_at_least(0));
+    sim.reject_unknown_keys();
+  }
+  if (x.engine == "analytic" && x.network_model != "CM02" && x.network_model != "LV08")
+    r.at("simulation").at("network_model").fail("CM02 or LV08 with the analytic engine (it has closed forms for those)");
+
+  auto outputs = r.optional("outputs");
+  if (!outputs.is_null()) {
+    x.requests_csv = outputs.boolean_or("requests_csv", false);
+    outputs.reject_unknown_keys();
+  }
+  r.reject_unknown_keys();
+  return x;
+}
+
+}  // namespace tiersim

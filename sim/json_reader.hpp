@@ -1,0 +1,62 @@
+#pragma once
+// Strict reading of JSON input: every access knows its JSON path, every value is
+// type-checked, and keys nobody read are reported as typos (unknown keys).
+#include <nlohmann/json.hpp>
+
+#include <set>
+#include <string>
+#include <vector>
+
+namespace tiersim {
+
+using nlohmann::json;
+
+// Parses a JSON file; errors name the file (and the parser's byte position).
+json read_json_file(const std::string& path);
+
+class JsonReader {
+ public:
+  JsonReader(const json& value, std::string file, std::string path = "");
+
+  const std::string& file() const { return file_; }
+  const std::string& path() const { return path_; }
+  const json& raw() const { return value_; }
+  bool has(const std::string& key) const;
+
+  // Child readers. `at` requires the key; `child` of a missing key is a null reader.
+  JsonReader at(const std::string& key);
+  JsonReader optional(const std::string& key);
+  JsonReader element(std::size_t index) const;
+  bool is_null() const { return value_.is_null(); }
+
+  double number() const;
+  double number_in(double lo, double hi) const;  // inclusive range check
+  long long integer() const;
+  long long integer_at_least(long long lo) const;
+  bool boolean() const;
+  std::string string() const;
+  std::string string_in(const std::vector<std::string>& allowed) const;
+  std::size_t array_size() const;  // requires an array
+  std::vector<std::string> keys();  // requires an object; marks all keys as read
+
+  // Convenience: optional key with default.
+  double number_or(const std::string& key, double fallback);
+  long long integer_or(const std::string& key, long long fallback);
+  bool boolean_or(const std::string& key, bool fallback);
+  std::string string_or(const std::string& key, const std::string& fallback);
+
+  // Throws for keys of this object that were never read.
+  void reject_unknown_keys() const;
+
+  [[noreturn]] void fail(const std::string& expected) const;
+  std::string where() const;  // "file: /json/path"
+
+ private:
+  void require_object() const;
+  json value_;
+  std::string file_;
+  std::string path_;
+  std::set<std::string> read_keys_;
+};
+
+}  // namespace tiersim

@@ -1,0 +1,121 @@
+#include "metrics.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <stdexcept>
+
+namespace tiersim {
+
+namespace {
+constexpr double kHistMin = 1e-9, kHistMax = 1e7, kHistRatio = 1.001;
+const double kLogRatio = std::log(kHistRatio);
+}  // namespace
+
+LatencyHistogram::LatencyHistogram()
+    : buckets_(static_cast<std::size_t>(std::log(kHistMax / kHistMin) / kLogRatio) + 2, 0) {}
+
+void LatencyHistogram::add(double s) {
+  if (count_ == 0 || s < min_) min_ = s;
+  if (count_ == 0 || s > max_) max_ = s;
+  ++count_;
+  if (s < kHistMin) {
+    ++below_;
+    return;
+  }
+  auto b = static_cast<std::size_t>(std::log(s / kHistMin) / kLogRatio);
+  ++buckets_[std::min(b, buckets_.size() - 1)];
+}
+
+double LatencyHistogram::quantile(double q) const {
+  if (count_ == 0) return 0;
+  auto rank = static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(count_)));
+  rank = std::max<std::uint64_t>(rank, 1);
+  std::uint64_t seen = below_;
+  if (seen >= rank) return min_;
+  for (std::size_t b = 0; b < buckets_.size(); ++b) {
+    seen += buckets_[b];
+    if (seen >= rank) {
+      double mid = kHistMin * std::exp((static_cast<double>(b) + 0.5) * kLogRatio);
+      return std::clamp(mid, min_, max_);
+    }
+  }
+  return max_;
+}
+
+Metrics::Metrics(int exits) : exits_by_index_(static_cast<std::size_t>(exits), 0) {}
+
+void Metrics::add(const RequestRecord& r) {
+  ++requests_;
+  correct_ += r.correct ? 1 : 0;
+  ++exits_by_tier_[index(r.exit_tier)];
+  ++exits_by_index_.at(static_cast<std::size_t>(r.exit));
+  latency_sum_ += r.latency_s();
+  latency_.add(r.latency_s());
+  for (int t = 0; t < kTiers; ++t) {
+    compute_j_[t] += r.compute_j[t];
+    host_busy_j_[t] += r.host_busy_j[t];
+  }
+  radio_j_ += r.radio_j;
+  bytes_up_ += r.bytes_up;
+  decisions_ += static_cast<std::uint64_t>(r.decisions);
+  last_finish_s_ = std::max(last_finish_s_, r.finish_s);
+}
+
+nlohmann::ordered_json Metrics::summary() const {
+  if (requests_ == 0) throw std::logic_error("no requests were simulated");
+  const double n = static_cast<double>(requests_);
+  nlohmann::ordered_json s;
+  s["requests"] = requests_;
+  s["accuracy"] = static_cast<double>(correct_) / n;
+  for (int t = 0; t < kTiers; ++t)
+    s["exit_fraction"][std::string(kTierNames[t])] = static_cast<double>(exits_by_tier_[t]) / n;
+  std::vector<double> by_exit;
+  for (auto c : exits_by_index_) by_exit.push_back(static_cast<double>(c) / n);
+  s["exit_fraction_by_exit"] = by_exit;
+  s["latency_s"] = {{"mean", latency_sum_ / n},
+                    {"p50", latency_.quantile(0.50)},
+                    {"p95", latency_.quantile(0.95)},
+                    {"p99", latency_.quantile(0.99)},
+                    {"max", latency_.max()}};
+  const double mobile = compute_j_[0] / n, radio = radio_j_ / n, edge = compute_j_[1] / n, cloud = compute_j_[2] / n;
+  s["energy_j_per_inference"] = {{"mobile_compute", mobile},
+                                 {"mobile_radio", radio},
+                                 {"edge", edge},
+                                 {"cloud", cloud},
+                                 {"total", mobile + radio + edge + cloud}};
+  const auto& host = has_override_ ? host_busy_override_ : host_busy_j_;
+  s["host_energy_j_per_inference"] = {{"mobile", host[0] / n}, {"edge", host[1] / n}, {"cloud", host[2] / n}};
+  s["offloaded_bytes"] = bytes_up_ / n;
+  s["policy_decisions"] = decisions_;
+  s["simulated_time_s"] = last_finish_s_;
+  return s;
+}
+
+RequestLog::RequestLog(const std::string& path) : path_(path) {
+  if (path.empty()) return;
+  file_ = std::fopen(path.c_str(), "w");
+  if (!file_) throw std::runtime_error(fmt::format("{}: cannot create file", path));
+  fmt::print(file_,
+             "request,device,sample,arrival_s,finish_s,latency_s,exit,exit_tier,correct,"
+             "mobile_compute_j,mobile_radio_j,edge_j,cloud_j,bytes_up\n");
+}
+
+RequestLog::~RequestLog() { close(); }
+
+void RequestLog::write(const RequestRecord& r) {
+  if (!file_) return;
+  fmt::print(file_, "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.request, r.device, r.sample, r.arrival_s,
+             r.finish_s, r.latency_s(), r.exit, tier_name(r.exit_tier), r.correct ? 1 : 0, r.compute_j[0],
+             r.radio_j, r.compute_j[1], r.compute_j[2], r.bytes_up);
+}
+
+void RequestLog::close() {
+  if (file_ && std::fclose(file_) != 0) {
+    file_ = nullptr;
+    throw std::runtime_error(fmt::format("{}: write failed (disk full?)", path_));
+  }
+  file_ = nullptr;
+}
+
+}  // namespace tiersim

@@ -1,0 +1,78 @@
+#pragma once
+// The platform as tiersim sees it: hosts by role with their speed, cores and power, and
+// host-to-host routes. Read from a SimGrid XML file through SimGrid itself, so that both
+// engines see exactly the platform SimGrid simulates.
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tier.hpp"
+
+namespace simgrid::s4u {
+class Engine;
+class Host;
+}  // namespace simgrid::s4u
+
+namespace tiersim {
+
+struct HostInfo {
+  std::string name;
+  Tier role = Tier::Mobile;
+  simgrid::s4u::Host* host = nullptr;
+  double speed = 0;  // MAC/s of one core (SimGrid "flops")
+  int cores = 1;
+  double idle_w = 0, epsilon_w = 0, all_cores_w = 0;  // first power state of wattage_per_state
+  double radio_tx_w = 0, radio_rx_w = 0;              // mobile radio power while sending/receiving
+  std::string edge;                                    // mobile only: its edge server ("" = first)
+  // Extra power drawn while one core computes: SimGrid 3.32's host energy plugin draws
+  // epsilon + (all_cores - epsilon) * load, with load = busy cores / cores.
+  double busy_core_w() const { return epsilon_w + (all_cores_w - epsilon_w) / cores - idle_w; }
+};
+
+struct RouteInfo {
+  double latency_s = 0;      // sum of link latencies
+  double bandwidth_bps = 0;  // bytes/s of the narrowest link (infinite for an empty route)
+  int links = 0;
+};
+
+// How SimGrid's network model turns a lone flow's route into a transfer time.
+struct NetworkModel {
+  std::string name = "CM02";
+  double latency_factor = 1.0, bandwidth_factor = 1.0;
+  double tcp_gamma = 4194304.0;  // SimGrid's network/TCP-gamma default (bytes)
+  // Time of one transfer alone on its route (no contention): what the analytic engine uses.
+  double transfer_time(const RouteInfo& route, double bytes) const;
+};
+
+// SimGrid settings shared by both engines. Creates the process's single SimGrid engine.
+struct SimgridSession {
+  SimgridSession(const std::string& network_model, bool quiet = true);
+  ~SimgridSession();
+  simgrid::s4u::Engine& engine() { return *engine_; }
+  std::unique_ptr<simgrid::s4u::Engine> engine_;
+};
+
+class Platform {
+ public:
+  // Loads the XML into the session's engine (energy plugins are initialised first).
+  static Platform load(const std::string& xml_path, SimgridSession& session);
+
+  const std::string& path() const { return path_; }
+  const std::vector<HostInfo>& hosts(Tier role) const { return by_role_[index(role)]; }
+  // The edge (or cloud) host that serves a mobile device.
+  const HostInfo& server_for(const HostInfo& mobile, Tier tier) const;
+  RouteInfo route(const HostInfo& from, const HostInfo& to) const;
+  bool has_link_energy() const { return link_energy_; }
+
+  // Throws InputError naming the file when no host has the role.
+  void require_role(Tier role, const std::string& needed_by) const;
+
+ private:
+  std::string path_;
+  std::array<std::vector<HostInfo>, kTiers> by_role_;
+  std::map<std::string, std::size_t> edge_index_;
+  bool link_energy_ = false;
+};
+
+}  // namespace tiersim

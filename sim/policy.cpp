@@ -1,0 +1,52 @@
+#include "policy.hpp"
+
+#include <fmt/format.h>
+
+#include "error.hpp"
+
+namespace tiersim {
+
+static std::vector<PolicyInfo>& registry() {
+  static std::vector<PolicyInfo> policies;
+  return policies;
+}
+
+PolicyRegistrar::PolicyRegistrar(std::string name, std::string summary, PolicyFactory make) {
+  registry().push_back({std::move(name), std::move(summary), std::move(make)});
+}
+
+const std::vector<PolicyInfo>& registered_policies() { return registry(); }
+
+std::unique_ptr<Policy> make_policy(const std::string& name, const nlohmann::json& params,
+                                    const std::string& file) {
+  std::vector<std::string> names;
+  for (const auto& p : registry()) {
+    names.push_back(p.name);
+    if (p.name != name) continue;
+    JsonReader reader(params, file, "/policy/params");
+    auto policy = p.make(reader);
+    reader.reject_unknown_keys();
+    return policy;
+  }
+  throw InputError(fmt::format("{}: /policy/name: unknown policy \"{}\" (expected one of: {})", file, name,
+                               fmt::join(names, ", ")));
+}
+
+ExitThresholds ExitThresholds::read(JsonReader r, double lo, double hi) {
+  ExitThresholds t;
+  if (r.raw().is_number()) {
+    t.values.push_back(r.number_in(lo, hi));
+  } else {
+    std::size_t n = r.array_size();
+    if (n == 0) r.fail("a number or a non-empty array of numbers");
+    for (std::size_t i = 0; i < n; ++i) t.values.push_back(r.element(i).number_in(lo, hi));
+  }
+  return t;
+}
+
+void ExitThresholds::check_exits(int exits, const std::string& what) const {
+  if (values.size() != 1 && static_cast<int>(values.size()) != exits)
+    throw InputError(fmt::format("{}: expected one threshold per trace exit ({}), got {}", what, exits, values.size()));
+}
+
+}  // namespace tiersim

@@ -1,0 +1,80 @@
+#pragma once
+// Offloading policies. A policy is asked at the input (before any stage) and at each exit
+// a sample reaches; it answers exit here / continue / offload to a tier. Policies read
+// only the trace row of the sample and the context below: engines never know which runs.
+// Each policy is one file under policies/ and registers itself by name.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "json_reader.hpp"
+#include "profile.hpp"
+#include "tier.hpp"
+#include "trace.hpp"
+
+namespace tiersim {
+
+enum class Action : std::uint8_t { Exit, Continue, Offload };
+
+struct Decision {
+  Action action = Action::Continue;
+  Tier target = Tier::Cloud;  // for Offload
+  static Decision exit() { return {Action::Exit, Tier::Mobile}; }
+  static Decision next() { return {Action::Continue, Tier::Mobile}; }
+  static Decision offload(Tier t) { return {Action::Offload, t}; }
+  bool operator==(const Decision&) const = default;
+};
+
+struct DecisionContext {
+  const Trace& trace;
+  const ModelProfile& profile;
+  int sample;              // row of the trace
+  int exit;                // trace exit just reached (-1 at the input)
+  int stage;               // stage that ended in this exit (-1 at the input)
+  Tier tier;               // where the sample is now
+  std::uint64_t request;   // request number (for seeded per-request randomness)
+  std::uint64_t seed;
+};
+
+class Policy {
+ public:
+  virtual ~Policy() = default;
+  // Before any stage runs. Default: start on the mobile device.
+  virtual Decision at_input(const DecisionContext&) const { return Decision::next(); }
+  // At a non-final exit (the final exit always ends the inference).
+  virtual Decision at_exit(const DecisionContext& ctx) const = 0;
+  // Called once before simulating: throws InputError if the trace or profile lacks what it needs.
+  virtual void check(const Trace&, const ModelProfile&) const {}
+};
+
+// A factory reads its parameters from `params` (unknown ones are rejected by the registry).
+using PolicyFactory = std::function<std::unique_ptr<Policy>(JsonReader& params)>;
+
+struct PolicyInfo {
+  std::string name, summary;
+  PolicyFactory make;
+};
+
+// Static-object registration: `static PolicyRegistrar r{"name", "summary", factory};`
+struct PolicyRegistrar {
+  PolicyRegistrar(std::string name, std::string summary, PolicyFactory make);
+};
+
+const std::vector<PolicyInfo>& registered_policies();
+
+// Builds a policy by name; `params` errors name `file` and the JSON path /policy/params/...
+std::unique_ptr<Policy> make_policy(const std::string& name, const nlohmann::json& params,
+                                    const std::string& file);
+
+// Per-exit thresholds: a number (same for all exits) or an array with one value per trace
+// exit; checked against [lo, hi] and the trace's exit count when the policy is checked.
+struct ExitThresholds {
+  std::vector<double> values;  // one value means "all exits"
+  static ExitThresholds read(JsonReader r, double lo, double hi);
+  double at(int exit) const { return values.size() == 1 ? values[0] : values.at(exit); }
+  void check_exits(int exits, const std::string& what) const;
+};
+
+}  // namespace tiersim

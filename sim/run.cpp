@@ -1,0 +1,192 @@
+#include "run.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include "error.hpp"
+#include "rng.hpp"
+
+namespace tiersim {
+
+namespace fs = std::filesystem;
+
+static NetworkModel network_model_for(const std::string& name) {
+  NetworkModel m;
+  m.name = name;
+  if (name == "LV08") {  // SimGrid's TCP calibration (Velho & Legrand 2008)
+    m.latency_factor = 13.01;
+    m.bandwidth_factor = 0.97;
+  }
+  return m;
+}
+
+static std::vector<int> make_sample_order(const Experiment& x, const Trace& trace) {
+  std::vector<int> order;
+  for (int s = 0; s < trace.samples(); ++s)
+    if (x.workload.split.empty() || trace.split[s] == x.workload.split) order.push_back(s);
+  if (order.empty())
+    throw InputError(fmt::format("{}: /workload/split: no sample of trace {} has split \"{}\"", x.config_path,
+                                 trace.path, x.workload.split));
+  if (x.workload.shuffle)  // Fisher-Yates with counter-based draws: same order everywhere
+    for (std::size_t i = order.size() - 1; i > 0; --i) {
+      auto j = static_cast<std::size_t>(uniform01(x.seed, kStreamShuffle, i) * static_cast<double>(i + 1));
+      std::swap(order[i], order[std::min(j, i)]);
+    }
+  return order;
+}
+
+RunSetup::RunSetup(const Experiment& experiment)
+    : x(experiment),
+      trace(load_trace(x.trace_path)),
+      profile(load_profile(x.profile_path)),
+      policy(make_policy(x.policy_name, x.policy_params, x.config_path)),
+      session(x.network_model),
+      platform(Platform::load(x.platform_path, session)),
+      network(network_model_for(x.network_model)) {
+  check_profile_against_trace(profile, trace.exits(), trace.path);
+  policy->check(trace, profile);
+  sample_order = make_sample_order(x, trace);
+  platform.require_role(Tier::Mobile, "the workload's devices");
+  for (int t = 1; t < kTiers; ++t)
+    if (profile.tiers[t].first >= 0 || profile.tiers[t].full_model)
+      platform.require_role(static_cast<Tier>(t), fmt::format("profile {} (tier {})", profile.path, kTierNames[t]));
+  const auto& mobiles = platform.hosts(Tier::Mobile);
+  if (static_cast<int>(mobiles.size()) < x.workload.devices)
+    throw InputError(fmt::format("{}: /workload/devices: expected at most the {} mobile hosts of {}, got {}",
+                                 x.config_path, mobiles.size(), platform.path(), x.workload.devices));
+  for (int d = 0; d < x.workload.devices; ++d) devices.push_back(&mobiles[d]);
+  walk = std::make_unique<WalkSetup>(WalkSetup{trace, profile, *policy, x.seed, x.workload.result_bytes});
+}
+
+const HostInfo& RunSetup::host_for(int device, Tier tier) const {
+  return tier == Tier::Mobile ? *devices[device] : platform.server_for(*devices[device], tier);
+}
+
+long long RunSetup::requests_of(int device) const {
+  const long long n = static_cast<long long>(devices.size());
+  return (x.workload.requests - device + n - 1) / n;
+}
+
+double RunSetup::open_arrival(int device, long long k, double previous) const {
+  const auto stream = kStreamArrival + static_cast<std::uint64_t>(device);
+  const double rate = x.workload.rate_hz;
+  if (x.workload.arrival == ArrivalProcess::Poisson)
+    return previous + exponential1(x.seed, stream, static_cast<std::uint64_t>(k)) / rate;
+  // Periodic, with a random phase per device so that devices are not synchronised.
+  return (uniform01(x.seed, stream, 0) + static_cast<double>(k)) / rate;
+}
+
+double RunSetup::service_factor(Tier tier, std::uint64_t request, int compute_step) const {
+  if (tier == Tier::Mobile || x.workload.service == ServiceTime::Deterministic) return 1.0;
+  return exponential1(x.seed, kStreamService + static_cast<std::uint64_t>(compute_step), request);
+}
+
+double RunSetup::compute_seconds(const HostInfo& host, const Step& step, std::uint64_t request,
+                                 int compute_step) const {
+  return step.macs * service_factor(step.tier, request, compute_step) / host.speed;
+}
+
+void RunSetup::charge_compute(RequestRecord& rec, const HostInfo& host, const Step& step, double seconds) const {
+  rec.compute_j[index(step.tier)] += x.mac_energy.joules(step.macs, step.bits);
+  rec.host_busy_j[index(step.tier)] += host.busy_core_w() * seconds;
+}
+
+void RunSetup::charge_transfer(RequestRecord& rec, const HostInfo& device, const Step& step, double seconds) const {
+  if (step.tier == Tier::Mobile) rec.radio_j += device.radio_tx_w * seconds;
+  if (step.to == Tier::Mobile) rec.radio_j += device.radio_rx_w * seconds;
+  if (index(step.to) > index(step.tier)) rec.bytes_up += step.bytes;
+}
+
+void RunSetup::finish_record(RequestRecord& rec, const Step& done) const {
+  rec.exit = done.exit;
+  rec.exit_tier = done.tier;
+  rec.correct = trace.prediction(rec.sample, done.exit) == trace.label(rec.sample);
+}
+
+// ---- outputs ---------------------------------------------------------------------------
+
+static void flatten(const nlohmann::ordered_json& j, const std::string& prefix,
+                    std::vector<std::pair<std::string, std::string>>& out) {
+  if (j.is_object()) {
+    for (const auto& [k, v] : j.items()) flatten(v, prefix.empty() ? k : prefix + "." + k, out);
+  } else if (j.is_array()) {
+    for (std::size_t i = 0; i < j.size(); ++i) flatten(j[i], fmt::format("{}.{}", prefix, i), out);
+  } else {
+    out.emplace_back(prefix, j.is_string() ? j.get<std::string>() : j.dump());
+  }
+}
+
+static void write_text_atomically(const fs::path& path, const std::string& text) {
+  fs::path tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out << text;
+    out.flush();
+    if (!out) throw std::runtime_error(fmt::format("{}: write failed (disk full?)", tmp.string()));
+  }
+  fs::rename(tmp, path);
+}
+
+// summary.csv: one row per completed run under DIR/runs, rebuilt from their summary.json files.
+static void rebuild_summary_csv(const fs::path& dir) {
+  std::vector<fs::path> runs;
+  for (const auto& entry : fs::directory_iterator(dir / "runs"))
+    if (fs::exists(entry.path() / "summary.json")) runs.push_back(entry.path());
+  std::sort(runs.begin(), runs.end());
+  std::string text;
+  std::vector<std::string> header;
+  for (const auto& run : runs) {
+    std::ifstream in(run / "summary.json");
+    auto j = nlohmann::ordered_json::parse(in);
+    std::vector<std::pair<std::string, std::string>> cells;
+    flatten(j, "", cells);
+    if (header.empty()) {
+      header.push_back("run");
+      for (const auto& [k, v] : cells) header.push_back(k);
+      text += fmt::format("{}\n", fmt::join(header, ","));
+    }
+    std::vector<std::string> row{run.filename().string()};
+    for (const auto& [k, v] : cells) row.push_back(v.find(',') == std::string::npos ? v : "\"" + v + "\"");
+    text += fmt::format("{}\n", fmt::join(row, ","));
+  }
+  write_text_atomically(dir / "summary.csv", text);
+}
+
+void validate_experiment(const Experiment& x) { RunSetup setup(x); }
+
+nlohmann::ordered_json run_experiment(const Experiment& x, const std::string& out_dir) {
+  const auto started = std::chrono::steady_clock::now();
+  RunSetup setup(x);
+  const fs::path dir(out_dir), run_dir = dir / "runs" / x.name, partial = dir / "runs" / (x.name + ".partial");
+  fs::remove_all(partial);
+  fs::create_directories(partial);
+  Metrics metrics(setup.trace.exits());
+  {
+    RequestLog log(x.requests_csv ? (partial / "requests.csv").string() : "");
+    if (x.engine == "analytic")
+      run_analytic(setup, metrics, log);
+    else
+      run_simgrid(setup, metrics, log);
+    log.close();
+  }
+  auto summary = metrics.summary();
+  summary["engine"] = x.engine;
+  summary["network_model"] = x.network_model;
+  summary["policy"] = x.policy_name;
+  summary["seed"] = x.seed;
+  summary["tiersim_version"] = TIERSIM_VERSION;
+  summary["wall_time_s"] =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  write_text_atomically(partial / "summary.json", summary.dump(2) + "\n");
+  // The run appears under its final name only once complete.
+  fs::remove_all(run_dir);
+  fs::rename(partial, run_dir);
+  rebuild_summary_csv(dir);
+  return summary;
+}
+
+}  // namespace tiersim

@@ -1,0 +1,57 @@
+#pragma once
+// One run point: loads and cross-checks the inputs, runs the chosen engine, writes outputs.
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config.hpp"
+#include "metrics.hpp"
+#include "platform.hpp"
+#include "policy.hpp"
+#include "walk.hpp"
+
+namespace tiersim {
+
+// Everything an engine needs, loaded and checked before anything is simulated.
+struct RunSetup {
+  explicit RunSetup(const Experiment& x);
+
+  Experiment x;
+  Trace trace;
+  ModelProfile profile;
+  std::unique_ptr<Policy> policy;
+  SimgridSession session;
+  Platform platform;
+  NetworkModel network;
+  std::vector<int> sample_order;  // trace rows used, in request order (cycled)
+  std::vector<const HostInfo*> devices;
+  std::unique_ptr<WalkSetup> walk;
+
+  int sample_for(std::uint64_t request) const { return sample_order[request % sample_order.size()]; }
+  const HostInfo& host_for(int device, Tier tier) const;
+  // Requests of device d are d, d + D, d + 2D, ... below the total.
+  long long requests_of(int device) const;
+  std::uint64_t request_id(int device, long long k) const { return static_cast<std::uint64_t>(device + k * static_cast<long long>(devices.size())); }
+  // Open-loop arrival time of the k-th request of a device (Poisson or periodic).
+  double open_arrival(int device, long long k, double previous) const;
+  // Multiplier on a server compute step's duration (1, or Exp(1) for exponential service).
+  double service_factor(Tier tier, std::uint64_t request, int compute_step) const;
+  double compute_seconds(const HostInfo& host, const Step& step, std::uint64_t request, int compute_step) const;
+  // Fills a record's per-step energy for a compute step of `seconds` on `host`.
+  void charge_compute(RequestRecord& rec, const HostInfo& host, const Step& step, double seconds) const;
+  void charge_transfer(RequestRecord& rec, const HostInfo& device, const Step& step, double seconds) const;
+  void finish_record(RequestRecord& rec, const Step& done) const;
+};
+
+void run_analytic(RunSetup& setup, Metrics& metrics, RequestLog& log);
+void run_simgrid(RunSetup& setup, Metrics& metrics, RequestLog& log);
+
+// Runs one experiment and writes DIR/runs/<name>/ and DIR/summary.csv. Returns the summary.
+nlohmann::ordered_json run_experiment(const Experiment& x, const std::string& out_dir);
+
+// Loads and checks everything a run needs without simulating (for `tiersim validate`).
+void validate_experiment(const Experiment& x);
+
+}  // namespace tiersim

@@ -1,0 +1,54 @@
+#pragma once
+// A confidence trace: what a multi-exit network did on every sample at every exit.
+// Stored column-major (samples x exits) so a policy can sweep one exit for all samples.
+#include <Eigen/Core>
+
+#include <string>
+#include <vector>
+
+namespace tiersim {
+
+using IntMatrix = Eigen::Array<int, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
+using FloatMatrix = Eigen::Array<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
+
+struct TraceMeta {
+  std::vector<std::string> class_names;
+  std::vector<std::string> exit_names;
+  std::string dataset, model, source;
+  std::vector<double> exit_accuracy;  // as recorded by the producer (optional, may be empty)
+  std::vector<double> exit_time_s;    // measured mean seconds per exit's stage (optional)
+};
+
+struct Trace {
+  std::string path;  // the CSV file it was read from
+  TraceMeta meta;
+  std::vector<long long> sample_ids;  // original ids, ascending
+  std::vector<std::string> split;     // per sample; empty strings when the trace has no split column
+  Eigen::ArrayXi label;               // per sample
+  IntMatrix prediction;               // samples x exits
+  FloatMatrix confidence;             // samples x exits, max softmax
+  FloatMatrix entropy;                // samples x exits (natural log); 0x0 when not derivable
+  std::vector<FloatMatrix> probability;  // per exit: samples x classes; empty when absent
+
+  int samples() const { return static_cast<int>(label.size()); }
+  int exits() const { return static_cast<int>(confidence.cols()); }
+  int classes() const { return static_cast<int>(meta.class_names.size()); }
+  bool has_entropy() const { return entropy.size() > 0; }
+  bool has_probabilities() const { return !probability.empty(); }
+  double exit_accuracy(int exit) const;
+  double mean_confidence(int exit) const;
+};
+
+// Sidecar path for a trace CSV: "x.csv" -> "x.json".
+std::string sidecar_path(const std::string& csv_path);
+
+// Reads CSV + sidecar. Throws InputError naming file and line for any bad row.
+Trace load_trace(const std::string& csv_path);
+
+// Writes the canonical CSV and sidecar (used by importers and generators).
+void write_trace(const Trace& trace, const std::string& csv_path);
+
+// Entropy (natural log) of a binary softmax from its max probability: exact for 2 classes.
+float binary_entropy(float max_prob);
+
+}  // namespace tiersim
