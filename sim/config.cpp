@@ -27,6 +27,7 @@ void apply_override(nlohmann::json& config, const std::string& assignment) {
   while (true) {
     auto dot = path.find('.', start);
     std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (node->is_null()) *node = nlohmann::json::object();  // create missing sections
     if (!node->is_object()) throw InputError(fmt::format("--set {}: \"{}\" is not inside an object", path, key));
     node = &(*node)[key];
     if (dot == std::string::npos) break;

@@ -18,8 +18,7 @@ struct DeviceRoutes {
 DeviceRoutes routes_for(const RunSetup& setup, int device) {
   DeviceRoutes r;
   for (int t = 0; t < kTiers; ++t) {
-    const auto tier = static_cast<Tier>(t);
-    r.host[t] = tier == Tier::Mobile || !setup.platform.hosts(tier).empty() ? &setup.host_for(device, tier) : nullptr;
+    r.host[t] = setup.device_hosts[device][t];
   }
   for (int a = 0; a < kTiers; ++a)
     for (int b = 0; b < kTiers; ++b)

@@ -1,12 +1,16 @@
-// SimGrid engine: devices are actors with their arrival process; each request that leaves
-// its device becomes a short-lived actor that queues for a worker of each server (a FIFO
-// semaphore per server), computes there, and crosses the platform's links. Transfers are
-// host-to-host comms (Comm::sendto), never detached mailbox puts: those are quadratic in
-// SimGrid 3.32 (see DESIGN.md).
+// SimGrid engine: devices are actors with their arrival process; a request that leaves its
+// device is carried by a handler actor that queues for a worker of each server (a FIFO
+// semaphore per server), computes there, and crosses the platform's links. Handlers are
+// pooled: creating and ending an actor per request (stack mapping, guard pages, unwinding)
+// cost more than the rest of the request. Transfers are host-to-host comms
+// (Comm::sendto), never detached mailbox puts: those are quadratic in SimGrid 3.32.
 #include <simgrid/plugins/energy.h>
 #include <simgrid/s4u.hpp>
 
+#include <cmath>
 #include <map>
+#include <algorithm>
+#include <tuple>
 #include <memory>
 
 #include "run.hpp"
@@ -22,6 +26,18 @@ struct Server {
   sg4::SemaphorePtr workers;
 };
 
+struct Request {
+  RequestRecord rec;
+  Walk walk;
+  Step step;  // the step to perform next
+};
+
+// A pooled actor that carries requests, one at a time, from their device's upload to the end.
+struct Handler {
+  sg4::SemaphorePtr wake = sg4::Semaphore::create(0);
+  std::shared_ptr<Request> request;
+};
+
 class SimgridRun {
  public:
   SimgridRun(RunSetup& setup, Metrics& metrics, RequestLog& log) : setup_(setup), metrics_(metrics), log_(log) {
@@ -33,8 +49,12 @@ class SimgridRun {
   }
 
   void start() {
-    for (int d = 0; d < static_cast<int>(setup_.devices.size()); ++d)
+    for (int d = 0; d < static_cast<int>(setup_.devices.size()); ++d) {
+      completions_.push_back(sg4::Semaphore::create(0));
+      outstanding_.push_back(0);
+      draining_.push_back(false);
       sg4::Actor::create("device", setup_.devices[d]->host, [this, d] { device_loop(d); });
+    }
   }
 
   void record(RequestRecord& rec) {
@@ -44,12 +64,6 @@ class SimgridRun {
   }
 
  private:
-  struct Request {
-    RequestRecord rec;
-    Walk walk;
-    Step step;  // the step to perform next
-  };
-
   // A device serves its own requests one at a time (its CPU and radio), in arrival order.
   void device_loop(int d) {
     const bool closed_loop = setup_.x.workload.arrival == ArrivalProcess::ClosedLoop;
@@ -77,17 +91,48 @@ class SimgridRun {
         finish(*req);
         continue;
       }
-      auto journey = sg4::Actor::create("request", device.host, [this, req, &device] { serve(req, device); });
-      if (closed_loop) journey->join();
+      ++outstanding_[d];
+      hand_off(req);
+      if (closed_loop) completions_[d]->acquire();
+    }
+    // Handlers are daemons: the device stays until its last request has completed.
+    draining_[d] = true;
+    if (outstanding_[d] > 0) completions_[d]->acquire();
+  }
+
+  void hand_off(std::shared_ptr<Request> req) {
+    if (idle_.empty()) {
+      auto handler = std::make_shared<Handler>();
+      handler->request = std::move(req);
+      sg4::Actor::create("handler", sg4::this_actor::get_host(), [this, handler] { handler_loop(*handler); })
+          ->daemonize();
+      handlers_.push_back(handler);
+      return;
+    }
+    Handler* handler = idle_.back();
+    idle_.pop_back();
+    handler->request = std::move(req);
+    handler->wake->release();
+  }
+
+  void handler_loop(Handler& self) {
+    while (true) {
+      auto req = std::move(self.request);
+      serve(*req, *setup_.devices[req->rec.device]);
+      const int d = req->rec.device;
+      // Wake the device only when it waits: after each request in closed loop, at the end otherwise.
+      if (--outstanding_[d] == 0 && (closed_loop_ || draining_[d])) completions_[d]->release();
+      idle_.push_back(&self);
+      self.wake->acquire();
     }
   }
 
   // The rest of a request after it left its device: server queues, compute, transfers, reply.
-  void serve(const std::shared_ptr<Request>& req, const HostInfo& device) {
+  void serve(Request& req, const HostInfo& device) {
     Server* held = nullptr;
-    while (req->step.kind != StepKind::Done) {
-      if (req->step.kind == StepKind::Compute) {
-        Server& server = servers_.at(setup_.host_for(req->rec.device, req->step.tier).host);
+    while (req.step.kind != StepKind::Done) {
+      if (req.step.kind == StepKind::Compute) {
+        Server& server = servers_.at(setup_.host_for(req.rec.device, req.step.tier).host);
         if (held != &server) {
           server.workers->acquire();
           held = &server;
@@ -96,10 +141,10 @@ class SimgridRun {
         held->workers->release();
         held = nullptr;
       }
-      perform(*req, device);
+      perform(req, device);
     }
     if (held) held->workers->release();
-    finish(*req);
+    finish(req);
   }
 
   // Performs req.step and advances to the next one.
@@ -131,15 +176,30 @@ class SimgridRun {
   Metrics& metrics_;
   RequestLog& log_;
   std::map<const sg4::Host*, Server> servers_;
+  const bool closed_loop_ = setup_.x.workload.arrival == ArrivalProcess::ClosedLoop;
+  std::vector<sg4::SemaphorePtr> completions_;  // per device: released when the device waits for its requests
+  std::vector<long long> outstanding_;          // per device: handed off, not yet complete
+  std::vector<bool> draining_;                  // per device: all requests issued
+  std::vector<std::shared_ptr<Handler>> handlers_;
+  std::vector<Handler*> idle_;
 };
 
-// Energy above idle measured by SimGrid's host energy plugin, per tier, over the whole run.
+// Energy above idle measured by SimGrid's host energy plugin, per tier, over the whole run,
+// for the hosts this run used. The plugin's total includes idle power over the whole run:
+// a difference below 1e-9 of that idle energy is rounding, not work, and counts as 0.
 std::array<double, kTiers> measured_host_busy_energy(const RunSetup& setup) {
+  std::vector<const HostInfo*> used;  // in a fixed order, so that the sums are reproducible
+  for (const auto& hosts : setup.device_hosts)
+    for (const HostInfo* h : hosts)
+      if (h && h->has_power) used.push_back(h);
+  std::sort(used.begin(), used.end(), [](auto* a, auto* b) { return std::tie(a->role, a->name) < std::tie(b->role, b->name); });
+  used.erase(std::unique(used.begin(), used.end()), used.end());
   std::array<double, kTiers> joules{};
   const double now = sg4::Engine::get_clock();
-  for (int t = 0; t < kTiers; ++t)
-    for (const auto& h : setup.platform.hosts(static_cast<Tier>(t)))
-      joules[t] += sg_host_get_consumed_energy(h.host) - h.idle_w * now;
+  for (const HostInfo* h : used) {
+    const double idle = h->idle_w * now, busy = sg_host_get_consumed_energy(h->host) - idle;
+    if (std::abs(busy) > 1e-9 * idle) joules[index(h->role)] += busy;
+  }
   return joules;
 }
 

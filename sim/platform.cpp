@@ -69,6 +69,7 @@ static void read_power(HostInfo& info, const std::string& file) {
   if (w.size() != 3)
     throw InputError(fmt::format("{}: host {}: wattage_per_state=\"{}\": expected \"idle:epsilon:all_cores\" watts",
                                  file, info.name, v));
+  info.has_power = true;
   info.idle_w = w[0];
   info.epsilon_w = w[1];
   info.all_cores_w = w[2];

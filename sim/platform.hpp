@@ -22,6 +22,7 @@ struct HostInfo {
   simgrid::s4u::Host* host = nullptr;
   double speed = 0;  // MAC/s of one core (SimGrid "flops")
   int cores = 1;
+  bool has_power = false;  // wattage_per_state given (else the host counts 0 W)
   double idle_w = 0, epsilon_w = 0, all_cores_w = 0;  // first power state of wattage_per_state
   double radio_tx_w = 0, radio_rx_w = 0;              // mobile radio power while sending/receiving
   std::string edge;                                    // mobile only: its edge server ("" = first)

@@ -57,12 +57,14 @@ RunSetup::RunSetup(const Experiment& experiment)
   if (static_cast<int>(mobiles.size()) < x.workload.devices)
     throw InputError(fmt::format("{}: /workload/devices: expected at most the {} mobile hosts of {}, got {}",
                                  x.config_path, mobiles.size(), platform.path(), x.workload.devices));
-  for (int d = 0; d < x.workload.devices; ++d) devices.push_back(&mobiles[d]);
+  for (int d = 0; d < x.workload.devices; ++d) {
+    devices.push_back(&mobiles[d]);
+    std::array<const HostInfo*, kTiers> hosts{&mobiles[d], nullptr, nullptr};
+    for (int t = 1; t < kTiers; ++t)
+      if (!platform.hosts(static_cast<Tier>(t)).empty()) hosts[t] = &platform.server_for(mobiles[d], static_cast<Tier>(t));
+    device_hosts.push_back(hosts);
+  }
   walk = std::make_unique<WalkSetup>(WalkSetup{trace, profile, *policy, x.seed, x.workload.result_bytes});
-}
-
-const HostInfo& RunSetup::host_for(int device, Tier tier) const {
-  return tier == Tier::Mobile ? *devices[device] : platform.server_for(*devices[device], tier);
 }
 
 long long RunSetup::requests_of(int device) const {

@@ -27,10 +27,11 @@ struct RunSetup {
   NetworkModel network;
   std::vector<int> sample_order;  // trace rows used, in request order (cycled)
   std::vector<const HostInfo*> devices;
+  std::vector<std::array<const HostInfo*, kTiers>> device_hosts;  // per device: its mobile, edge, cloud host
   std::unique_ptr<WalkSetup> walk;
 
   int sample_for(std::uint64_t request) const { return sample_order[request % sample_order.size()]; }
-  const HostInfo& host_for(int device, Tier tier) const;
+  const HostInfo& host_for(int device, Tier tier) const { return *device_hosts[device][index(tier)]; }
   // Requests of device d are d, d + D, d + 2D, ... below the total.
   long long requests_of(int device) const;
   std::uint64_t request_id(int device, long long k) const { return static_cast<std::uint64_t>(device + k * static_cast<long long>(devices.size())); }

@@ -75,11 +75,10 @@ struct Row {
 Trace load_trace(const std::string& csv_path) {
   Trace t;
   t.path = csv_path;
+  CsvReader csv(csv_path);
   t.meta = load_meta(sidecar_path(csv_path));
   const int exits = static_cast<int>(t.meta.exit_names.size());
   const int classes = static_cast<int>(t.meta.class_names.size());
-
-  CsvReader csv(csv_path);
   const auto c_sample = csv.column("sample"), c_exit = csv.column("exit"), c_label = csv.column("label"),
              c_pred = csv.column("prediction"), c_conf = csv.column("confidence");
   const long c_entropy = csv.optional_column("entropy"), c_split = csv.optional_column("split");

@@ -1,0 +1,123 @@
+// Bad input through the command line: each case exits non-zero with exactly one line on
+// stderr that names the file and the line or JSON path, and says what was expected.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "helpers.hpp"
+
+using nlohmann::json;
+using testing::source_path;
+using Catch::Matchers::Contains;
+
+namespace {
+
+const char* kSidecar =
+    R"({"dataset": "d", "model": "m", "source": "s", "classes": ["a", "b", "c"], "exits": ["e0", "e1"]})";
+
+// Writes a 2-exit, 3-class trace whose third data row (file line 4) is `bad_row`.
+std::string trace_with_row(const std::string& dir, const std::string& bad_row) {
+  testing::write_file(dir + "/t.json", kSidecar);
+  return testing::write_file(dir + "/t.csv", "sample,exit,label,prediction,confidence\n0,0,1,1,0.9\n0,1,1,1,0.95\n" +
+                                                 bad_row + "\n1,1,0,0,0.8\n");
+}
+
+void expect_one_line_error(const testing::CliResult& r, const std::vector<std::string>& fragments) {
+  INFO("stderr: " << r.err);
+  CHECK(r.status == 2);
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  CHECK(r.out.empty());
+  for (const auto& f : fragments) CHECK_THAT(r.err, Contains(f));
+}
+
+json base_config(const std::string& trace, const std::string& profile, const std::string& platform) {
+  return {{"name", "bad"},
+          {"trace", trace},
+          {"profile", profile},
+          {"platform", platform},
+          {"policy", {{"name", "max_softmax"}, {"params", {{"thresholds", 0.9}}}}},
+          {"workload", {{"devices", 1}, {"requests", 10}, {"arrival", {{"process", "poisson"}, {"rate_hz", 1}}}}}};
+}
+
+}  // namespace
+
+TEST_CASE("bad trace rows are reported with file and line", "[bad-input][trace]") {
+  auto dir = testing::scratch_dir("bad_rows");
+  struct Case {
+    std::string row, message;
+  };
+  const std::vector<Case> cases = {
+      {"1,0,0,0", "t.csv:4: expected 5 fields as in the header, got 4"},
+      {"1,0,0,0,1.5", "t.csv:4: confidence 1.5 is not in [0, 1]"},
+      {"1,0,0,0,nan", "t.csv:4: confidence nan is not in [0, 1]"},
+      {"1,0,7,0,0.5", "t.csv:4: label 7 is outside the 3 classes (expected 0..2)"},
+      {"1,0,0,x,0.5", "t.csv:4: column \"prediction\": expected an integer, got \"x\""},
+      {"1,5,0,0,0.5", "t.csv:4: exit index 5 is unknown: the sidecar lists 2 exits (0..1)"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.row);
+    auto path = trace_with_row(dir, c.row);
+    expect_one_line_error(testing::run_cli("trace info " + path), {c.message});
+  }
+}
+
+TEST_CASE("a missing trace file or sidecar is named", "[bad-input][trace]") {
+  auto dir = testing::scratch_dir("missing");
+  expect_one_line_error(testing::run_cli("trace info " + dir + "/none.csv"), {"none.csv: cannot open file"});
+  testing::write_file(dir + "/lonely.csv", "sample,exit,label,prediction,confidence\n0,0,0,0,0.5\n");
+  expect_one_line_error(testing::run_cli("trace info " + dir + "/lonely.csv"), {"lonely.json: cannot open file"});
+  expect_one_line_error(testing::run_cli("validate " + dir + "/none.json"), {"none.json: cannot open file"});
+}
+
+TEST_CASE("a config with a typo in a key is rejected with its JSON path", "[bad-input][config]") {
+  auto dir = testing::scratch_dir("typo");
+  auto config = base_config(source_path("tests/data/tiny.csv"), source_path("tests/data/tiny.profile.json"),
+                            source_path("tests/data/tiny_platform.xml"));
+  config["workload"]["devcies"] = 3;
+  auto path = testing::write_config(dir, config);
+  expect_one_line_error(testing::run_cli("validate " + path), {"bad.json: /workload/devcies: unknown key"});
+  expect_one_line_error(testing::run_cli("run " + path + " -o " + dir + "/out"), {"/workload/devcies"});
+  CHECK_FALSE(std::filesystem::exists(dir + "/out/runs/bad"));
+}
+
+TEST_CASE("a trace exit the model profile does not know is rejected", "[bad-input][profile]") {
+  auto dir = testing::scratch_dir("profile_exit");
+  json profile = testing::read_json(source_path("tests/data/tiny.profile.json"));
+  profile["stages"].erase(2);  // stages now end in exits 0 and 1 only
+  profile["tiers"]["cloud"]["stages"] = {0, 1};
+  testing::write_file(dir + "/p.json", profile.dump());
+  auto path = testing::write_config(dir, base_config(source_path("tests/data/tiny.csv"), dir + "/p.json",
+                                                     source_path("tests/data/tiny_platform.xml")));
+  expect_one_line_error(testing::run_cli("validate " + path), {"p.json", "has exit 2 that no stage or full model"});
+  profile = testing::read_json(source_path("tests/data/tiny.profile.json"));
+  profile["stages"][2]["exit"] = 7;
+  testing::write_file(dir + "/p7.json", profile.dump());
+  path = testing::write_config(dir, base_config(source_path("tests/data/tiny.csv"), dir + "/p7.json",
+                                                source_path("tests/data/tiny_platform.xml")));
+  expect_one_line_error(testing::run_cli("validate " + path), {"p7.json: uses exit 7", "only 3 exits"});
+}
+
+TEST_CASE("a platform without a host of a needed role is rejected", "[bad-input][platform]") {
+  auto dir = testing::scratch_dir("no_cloud");
+  // The queueing platform has a phone and an edge server but no cloud; the tiny profile needs one.
+  auto path = testing::write_config(dir, base_config(source_path("tests/data/tiny.csv"),
+                                                     source_path("tests/data/tiny.profile.json"),
+                                                     source_path("tests/data/queue_platform.xml")));
+  expect_one_line_error(testing::run_cli("validate " + path),
+                        {"queue_platform.xml: no host with property role=\"cloud\"", "tiny.profile.json"});
+  auto many = base_config(source_path("tests/data/tiny.csv"), source_path("tests/data/tiny.profile.json"),
+                          source_path("tests/data/tiny_platform.xml"));
+  many["workload"]["devices"] = 3;
+  path = testing::write_config(dir, many);
+  expect_one_line_error(testing::run_cli("validate " + path),
+                        {"/workload/devices: expected at most the 2 mobile hosts of", "got 3"});
+}
+
+TEST_CASE("a broken platform file is reported, not crashed on", "[bad-input][platform]") {
+  auto dir = testing::scratch_dir("broken_platform");
+  testing::write_file(dir + "/p.xml", "<?xml version='1.0'?>\n<platform version=\"4.1\">\n<zone id=\"w\" routing=\"Full\">\n<host id=\"a\" speed=\"fast\"/>\n</zone>\n</platform>\n");
+  auto path = testing::write_config(dir, base_config(source_path("tests/data/tiny.csv"),
+                                                     source_path("tests/data/tiny.profile.json"), dir + "/p.xml"));
+  expect_one_line_error(testing::run_cli("validate " + path), {"p.xml"});
+}

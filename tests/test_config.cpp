@@ -1,0 +1,56 @@
+// Experiment config parsing: defaults, overrides from the command line, path resolution.
+#include <catch2/catch.hpp>
+
+#include "config.hpp"
+#include "error.hpp"
+#include "helpers.hpp"
+
+using namespace tiersim;
+using Catch::Matchers::Contains;
+
+static nlohmann::json quickstart() { return testing::read_json(testing::source_path("experiments/quickstart.json")); }
+static const std::string kPath = testing::source_path("experiments/quickstart.json");
+
+TEST_CASE("the quickstart config parses with its paths resolved next to it", "[config]") {
+  Experiment x = parse_experiment(quickstart(), kPath);
+  CHECK(x.name == "quickstart");
+  CHECK(x.trace_path == testing::source_path("traces/sst2_bert12.csv"));
+  CHECK(x.engine == "simgrid");
+  CHECK(x.network_model == "CM02");
+  CHECK(x.workload.devices == 20);
+  CHECK(x.workload.arrival == ArrivalProcess::Poisson);
+  CHECK(x.edge_workers == 4);
+  CHECK(x.mac_energy.pj_per_mac(32) == Approx(4.6));
+  CHECK(x.mac_energy.pj_per_mac(8) == Approx(0.23));
+}
+
+TEST_CASE("overrides (--set) change any value by its dotted path", "[config]") {
+  auto c = quickstart();
+  apply_override(c, "simulation.engine=analytic");
+  apply_override(c, "workload.arrival.rate_hz=0.5");
+  apply_override(c, "energy.pj_per_mac={\"32\": 3.0}");
+  Experiment x = parse_experiment(c, kPath);
+  CHECK(x.engine == "analytic");
+  CHECK(x.workload.rate_hz == 0.5);
+  CHECK(x.mac_energy.pj_per_mac(32) == 3.0);
+  CHECK_THROWS_WITH(apply_override(c, "novalue"), Contains("expected PATH=VALUE"));
+}
+
+TEST_CASE("config errors name the JSON path and what was expected", "[config][bad-input]") {
+  auto typo = quickstart();
+  typo["workload"]["arival"] = typo["workload"]["arrival"];
+  CHECK_THROWS_WITH(parse_experiment(typo, kPath), Contains("quickstart.json: /workload/arival: unknown key"));
+  auto negative = quickstart();
+  negative["workload"]["devices"] = 0;
+  CHECK_THROWS_WITH(parse_experiment(negative, kPath), Contains("/workload/devices: expected an integer >= 1, got 0"));
+  auto engine = quickstart();
+  engine["simulation"]["engine"] = "fast";
+  CHECK_THROWS_WITH(parse_experiment(engine, kPath),
+                    Contains("/simulation/engine: expected one of analytic, simgrid, got \"fast\""));
+  auto missing = quickstart();
+  missing["trace"] = "no/such/trace.csv";
+  CHECK_THROWS_WITH(parse_experiment(missing, kPath), Contains("/trace: expected an existing file"));
+  auto bits = quickstart();
+  bits["energy"] = {{"pj_per_mac", {{"3", 1.0}}}};
+  CHECK_THROWS_WITH(parse_experiment(bits, kPath), Contains("/energy/pj_per_mac: expected bit widths"));
+}

@@ -1,0 +1,172 @@
+// Engines end to end through the tiersim binary: a hand-computed scenario, agreement of the
+// analytic and SimGrid engines at vanishing load, and reproducibility.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <map>
+
+#include "helpers.hpp"
+
+using nlohmann::json;
+using testing::source_path;
+
+namespace {
+
+json hand_config(const std::string& engine) {
+  return {{"name", "hand-" + engine},
+          {"trace", source_path("tests/data/tiny.csv")},
+          {"profile", source_path("tests/data/tiny.profile.json")},
+          {"platform", source_path("tests/data/tiny_platform.xml")},
+          {"policy", {{"name", "entropy"}, {"params", {{"thresholds", {0.5, 1.0, 0.0}}}}}},
+          {"workload",
+           {{"devices", 1},
+            {"requests", 4},
+            {"arrival", {{"process", "poisson"}, {"rate_hz", 0.001}}},
+            {"sample_order", "trace"},
+            {"result_bytes", 64}}},
+          {"servers", {{"edge", {{"workers", 2}}}, {"cloud", {{"workers", 4}}}}},
+          {"simulation", {{"engine", engine}, {"network_model", "CM02"}, {"seed", 1}}},
+          {"outputs", {{"requests_csv", true}}}};
+}
+
+json run(const json& config, const std::string& dir) {
+  auto path = testing::write_config(dir, config);
+  auto r = testing::run_cli("run " + path + " -o " + dir + "/out");
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  return testing::read_json(dir + "/out/runs/" + config["name"].get<std::string>() + "/summary.json");
+}
+
+double rel(double a, double b) { return a == b ? 0.0 : std::abs(a - b) / std::max(std::abs(a), std::abs(b)); }
+
+}  // namespace
+
+// Hand calculation (tests/data/tiny_platform.xml, tiny.profile.json; 45 nm pJ/MAC: int8 0.23, fp32 4.6):
+//  mobile stage 0: 1e9 MAC at 1 GMAC/s = 1 s, 1e9 x 0.23 pJ = 2.3e-4 J, host busy 2 - 0.5 W = 1.5 J
+//  upload 1000 B over the 1 MB/s, 10 ms radio: 0.011 s, x 1 W radio = 0.011 J
+//  edge stage 1: 2e9 MAC at 10 GMAC/s = 0.2 s, 2e9 x 4.6 pJ = 9.2e-3 J,
+//                host busy 20 + (30 - 20) / 2 - 10 = 15 W -> 3 J
+//  edge -> cloud 500 B over the 10 MB/s, 20 ms WAN: 0.02005 s
+//  cloud stage 2: 4e9 MAC at 100 GMAC/s = 0.04 s, 4e9 x 4.6 pJ = 0.0184 J
+//  reply 64 B: from the edge 0.010064 s; from the cloud (WAN + radio) 0.030064 s; x 0.5 W radio rx
+// Sample paths under entropy thresholds (0.5, 1.0): s0 exits on the mobile at exit 0; s1 at
+// exit 1 on the edge; s2 and s3 go on to the cloud (see test_policies.cpp).
+TEST_CASE("a hand-sized scenario gives the hand-computed latency and energy in both engines", "[engine][energy]") {
+  struct Expected {
+    double latency, mobile_j, radio_j, edge_j, cloud_j, bytes_up;
+    const char* tier;
+  };
+  const Expected expected[4] = {
+      {1.0, 2.3e-4, 0.0, 0.0, 0.0, 0.0, "mobile"},
+      {1.0 + 0.011 + 0.2 + 0.010064, 2.3e-4, 0.011 + 0.5 * 0.010064, 9.2e-3, 0.0, 1000, "edge"},
+      {1.0 + 0.011 + 0.2 + 0.02005 + 0.04 + 0.030064, 2.3e-4, 0.011 + 0.5 * 0.030064, 9.2e-3, 0.0184, 1500, "cloud"},
+      {1.0 + 0.011 + 0.2 + 0.02005 + 0.04 + 0.030064, 2.3e-4, 0.011 + 0.5 * 0.030064, 9.2e-3, 0.0184, 1500, "cloud"},
+  };
+  for (const std::string engine : {"analytic", "simgrid"}) {
+    SECTION(engine) {
+      auto dir = testing::scratch_dir("hand_" + engine);
+      json s = run(hand_config(engine), dir);
+      auto rows = testing::read_csv(dir + "/out/runs/hand-" + engine + "/requests.csv");
+      REQUIRE(rows.size() == 5);
+      REQUIRE(rows[0][5] == "latency_s");
+      for (int i = 0; i < 4; ++i) {
+        const auto& row = rows[i + 1];
+        const Expected& e = expected[std::stoi(row[2])];
+        INFO("sample " << row[2]);
+        CHECK(std::stod(row[5]) == Approx(e.latency).epsilon(1e-9));
+        CHECK(row[7] == e.tier);
+        CHECK(std::stod(row[9]) == Approx(e.mobile_j).epsilon(1e-9));
+        CHECK(std::stod(row[10]) == Approx(e.radio_j).epsilon(1e-9));
+        CHECK(std::stod(row[11]) == Approx(e.edge_j).epsilon(1e-9));
+        CHECK(std::stod(row[12]) == Approx(e.cloud_j).epsilon(1e-9));
+        CHECK(std::stod(row[13]) == e.bytes_up);
+      }
+      CHECK(s["accuracy"] == 0.75);
+      CHECK(s["exit_fraction"]["mobile"] == 0.25);
+      CHECK(s["exit_fraction"]["edge"] == 0.25);
+      CHECK(s["exit_fraction"]["cloud"] == 0.5);
+      const auto& energy = s["energy_j_per_inference"];
+      CHECK(energy["mobile_compute"].get<double>() == Approx(2.3e-4));
+      CHECK(energy["edge"].get<double>() == Approx(3 * 9.2e-3 / 4));
+      CHECK(energy["cloud"].get<double>() == Approx(2 * 0.0184 / 4));
+      CHECK(energy["total"].get<double>() ==
+            Approx(2.3e-4 + (0.011 + 0.5 * 0.010064 + 2 * (0.011 + 0.5 * 0.030064)) / 4 + 3 * 9.2e-3 / 4 + 0.0092));
+      // Host energy above idle (SimGrid's host energy plugin in the simgrid engine):
+      // mobile 1.5 J x 4 requests; edge 3 J x 3; cloud 200 + (400 - 200) / 4 - 100 = 150 W x 0.04 s x 2.
+      const auto& host = s["host_energy_j_per_inference"];
+      CHECK(host["mobile"].get<double>() == Approx(1.5).epsilon(1e-6));
+      CHECK(host["edge"].get<double>() == Approx(3.0 * 3 / 4).epsilon(1e-6));
+      CHECK(host["cloud"].get<double>() == Approx(150 * 0.04 * 2 / 4).epsilon(1e-6));
+      CHECK(s["offloaded_bytes"].get<double>() == Approx((1000 + 1500 + 1500) / 4.0));
+    }
+  }
+}
+
+TEST_CASE("analytic and SimGrid engines agree at vanishing load", "[engine][agreement]") {
+  const std::vector<json> policies = {
+      {{"name", "entropy"}, {"params", {{"thresholds", 0.25}}}},
+      {{"name", "max_softmax"}, {"params", {{"thresholds", 0.95}}}},
+      {{"name", "all-on-edge"}},
+      {{"name", "all-in-cloud"}},
+  };
+  for (const auto& platform : {"platforms/wifi_edge_cloud.xml", "platforms/lte_edge_cloud.xml"})
+    for (const auto& policy : policies) {
+      std::map<std::string, json> out;
+      for (const std::string engine : {"analytic", "simgrid"}) {
+        json config = {{"name", "agree-" + engine},
+                       {"trace", source_path("traces/sst2_bert12.csv")},
+                       {"profile", source_path("traces/sst2_bert12.profile.json")},
+                       {"platform", source_path(platform)},
+                       {"policy", policy},
+                       {"workload",
+                        {{"devices", 1}, {"requests", 872}, {"arrival", {{"process", "periodic"}, {"rate_hz", 0.01}}}}},
+                       {"simulation", {{"engine", engine}, {"seed", 7}}}};
+        out[engine] = run(config, testing::scratch_dir("agree_" + engine));
+      }
+      const json &a = out["analytic"], &s = out["simgrid"];
+      INFO(platform << " " << policy.dump());
+      CHECK(a["accuracy"] == s["accuracy"]);
+      CHECK(a["exit_fraction"] == s["exit_fraction"]);
+      CHECK(a["exit_fraction_by_exit"] == s["exit_fraction_by_exit"]);
+      CHECK(rel(a["latency_s"]["mean"], s["latency_s"]["mean"]) < 1e-6);
+      for (const auto& key : {"mobile_compute", "mobile_radio", "edge", "cloud", "total"})
+        CHECK(rel(a["energy_j_per_inference"][key], s["energy_j_per_inference"][key]) < 1e-6);
+      for (const auto& key : {"mobile", "edge", "cloud"})
+        CHECK(rel(a["host_energy_j_per_inference"][key], s["host_energy_j_per_inference"][key]) < 1e-6);
+    }
+}
+
+TEST_CASE("the same config and seed give a byte-identical summary.json except wall time", "[engine][determinism]") {
+  for (const std::string engine : {"analytic", "simgrid"}) {
+    std::string texts[2];
+    for (int i = 0; i < 2; ++i) {
+      auto dir = testing::scratch_dir("determinism_" + engine + std::to_string(i));
+      auto path = testing::write_config(dir, [&] {
+        json c = testing::read_json(source_path("experiments/quickstart.json"));
+        c["trace"] = source_path("traces/sst2_bert12.csv");
+        c["profile"] = source_path("traces/sst2_bert12.profile.json");
+        c["platform"] = source_path("platforms/wifi_edge_cloud.xml");
+        c["workload"]["requests"] = 3000;
+        c["simulation"]["engine"] = engine;
+        return c;
+      }());
+      auto r = testing::run_cli("run " + path + " -o " + dir + "/out");
+      REQUIRE(r.status == 0);
+      std::ifstream in(dir + "/out/runs/quickstart/summary.json");
+      std::string line;
+      while (std::getline(in, line))
+        if (line.find("\"wall_time_s\"") == std::string::npos) texts[i] += line + "\n";
+    }
+    INFO(engine);
+    CHECK(texts[0] == texts[1]);
+    CHECK(texts[0].size() > 500);
+  }
+}
+
+TEST_CASE("the quickstart config validates", "[config]") {
+  auto r = testing::run_cli("validate " + source_path("experiments/quickstart.json"));
+  INFO(r.err);
+  CHECK(r.status == 0);
+  CHECK_THAT(r.out, Catch::Matchers::Contains("valid"));
+}

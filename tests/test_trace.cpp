@@ -1,0 +1,100 @@
+// Trace format: loading, derived entropy, per-exit statistics, importers, shipped traces.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "error.hpp"
+#include "helpers.hpp"
+#include "trace.hpp"
+#include "trace_import.hpp"
+
+using namespace tiersim;
+using Catch::Matchers::Contains;
+
+static double entropy_of(std::initializer_list<double> p) {
+  double h = 0;
+  for (double x : p) h -= x * std::log(x);
+  return h;
+}
+
+TEST_CASE("the hand-written trace loads with entropy computed from its probabilities", "[trace]") {
+  Trace t = load_trace(testing::source_path("tests/data/tiny.csv"));
+  REQUIRE(t.samples() == 4);
+  REQUIRE(t.exits() == 3);
+  REQUIRE(t.classes() == 3);
+  REQUIRE(t.has_probabilities());
+  REQUIRE(t.has_entropy());
+  CHECK(t.label(1) == 1);
+  CHECK(t.prediction(1, 0) == 2);
+  CHECK(t.confidence(2, 1) == Approx(0.4));
+  CHECK(t.entropy(0, 0) == Approx(entropy_of({0.9, 0.05, 0.05})).epsilon(1e-6));   // 0.39439
+  CHECK(t.entropy(1, 1) == Approx(entropy_of({0.1, 0.6, 0.3})).epsilon(1e-6));     // 0.89794
+  CHECK(t.entropy(0, 0) == Approx(0.394398).margin(1e-5));
+  // Per-exit accuracy by hand: exit 0 right on samples 0 and 2; exit 1 on 0 and 1; exit 2 on 0, 1, 2.
+  CHECK(t.exit_accuracy(0) == 0.5);
+  CHECK(t.exit_accuracy(1) == 0.5);
+  CHECK(t.exit_accuracy(2) == 0.75);
+  CHECK(t.mean_confidence(0) == Approx((0.9 + 0.5 + 0.7 + 0.4) / 4));
+}
+
+TEST_CASE("entropy of a two-class trace is derived exactly from max softmax", "[trace]") {
+  CHECK(binary_entropy(0.5f) == Approx(std::log(2.0)));
+  CHECK(binary_entropy(0.9f) == Approx(entropy_of({0.9, 0.1})).epsilon(1e-6));
+  CHECK(binary_entropy(1.0f) == 0.0f);
+}
+
+TEST_CASE("the long importer converts a per-row layout and write_trace round-trips it", "[trace][import]") {
+  auto dir = testing::scratch_dir("import_long");
+  testing::write_file(dir + "/in.csv",
+                      "Sample_ID,Exit,Confidence,Prediction,Label\n"
+                      "7,0,0.6,1,0\n7,1,0.9,0,0\n3,1,0.8,1,1\n3,0,0.55,1,1\n");
+  ImportOptions opt{"long", {"neg", "pos"}, "toy", "toy model", "test"};
+  Trace t = import_trace(dir + "/in.csv", opt);
+  REQUIRE(t.samples() == 2);
+  REQUIRE(t.exits() == 2);
+  CHECK(t.sample_ids == std::vector<long long>{3, 7});
+  CHECK(t.prediction(1, 0) == 1);  // sample 7, exit 0
+  CHECK(t.exit_accuracy(0) == 0.5);
+  CHECK(t.exit_accuracy(1) == 1.0);
+  write_trace(t, dir + "/out.csv");
+  Trace back = load_trace(dir + "/out.csv");
+  CHECK(back.sample_ids == t.sample_ids);
+  CHECK((back.prediction == t.prediction).all());
+  CHECK((back.confidence == t.confidence).all());
+  CHECK(back.meta.class_names == std::vector<std::string>{"neg", "pos"});
+  CHECK(back.meta.exit_accuracy == std::vector<double>{0.5, 1.0});
+}
+
+TEST_CASE("the wide importer reads branches, class names and measured branch times", "[trace][import]") {
+  auto dir = testing::scratch_dir("import_wide");
+  testing::write_file(dir + "/in.csv",
+                      ",device,target,class_name,conf_branch_1,correct_branch_1,delta_inf_time_branch_1,"
+                      "cum_inf_time_branch_1,prediction_branch_1,conf_branch_2,correct_branch_2,"
+                      "delta_inf_time_branch_2,cum_inf_time_branch_2,prediction_branch_2\n"
+                      "0,cpu,1,dog,0.7,0,0.010,0.010,0,0.9,1,0.020,0.030,1\n"
+                      "1,cpu,0,cat,0.8,1,0.030,0.030,0,0.6,1,0.040,0.070,0\n");
+  Trace t = import_trace(dir + "/in.csv", ImportOptions{"wide", {}, "toy", "toy", "test"});
+  REQUIRE(t.exits() == 2);
+  CHECK(t.meta.class_names == std::vector<std::string>{"cat", "dog"});
+  CHECK(t.meta.exit_time_s[0] == Approx(0.020));
+  CHECK(t.meta.exit_time_s[1] == Approx(0.030));
+  CHECK(t.exit_accuracy(0) == 0.5);
+  CHECK(t.exit_accuracy(1) == 1.0);
+}
+
+TEST_CASE("shipped traces load and match the per-exit accuracy recorded in their sidecars", "[trace][shipped]") {
+  for (const char* name : {"traces/sst2_bert12.csv", "traces/cifar10_mobilenet2.csv"}) {
+    Trace t = load_trace(testing::source_path(name));
+    REQUIRE(static_cast<int>(t.meta.exit_accuracy.size()) == t.exits());
+    for (int e = 0; e < t.exits(); ++e) CHECK(t.exit_accuracy(e) == Approx(t.meta.exit_accuracy[e]).margin(1e-6));
+  }
+  Trace bert = load_trace(testing::source_path("traces/sst2_bert12.csv"));
+  CHECK(bert.samples() == 872);
+  CHECK(bert.exits() == 12);
+  CHECK(bert.exit_accuracy(0) == Approx(444.0 / 872));
+  Trace cifar = load_trace(testing::source_path("traces/cifar10_mobilenet2.csv"));
+  CHECK(cifar.samples() == 10000);
+  CHECK(cifar.exit_accuracy(0) == Approx(0.7915));
+  CHECK(cifar.exit_accuracy(1) == Approx(0.8291));
+  CHECK_FALSE(cifar.has_entropy());  // 10 classes and no probabilities: not derivable
+}
