@@ -117,12 +117,11 @@ Experiment parse_experiment(const nlohmann::json& config, const std::string& con
   auto sim = r.optional("simulation");
   if (!sim.is_null()) {
     if (sim.has("engine")) x.engine = sim.at("engine").string_in({"analytic", "simgrid"});
-    if (sim.has("network_model")) x.network_model = sim.at("network_model").string_in({"CM02", "LV08", "Constant", "ns-3"});
+    // Constant refuses platforms with links; a quickstart-sized ns-3 run did not finish here.
+    if (sim.has("network_model")) x.network_model = sim.at("network_model").string_in({"CM02", "LV08"});
     if (sim.has("seed")) x.seed = static_cast<std::uint64_t>(sim.at("seed").integer_at_least(0));
     sim.reject_unknown_keys();
   }
-  if (x.engine == "analytic" && x.network_model != "CM02" && x.network_model != "LV08")
-    r.at("simulation").at("network_model").fail("CM02 or LV08 with the analytic engine (it has closed forms for those)");
 
   auto outputs = r.optional("outputs");
   if (!outputs.is_null()) {

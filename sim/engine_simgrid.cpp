@@ -210,6 +210,11 @@ void run_simgrid(RunSetup& setup, Metrics& metrics, RequestLog& log) {
   run.start();
   setup.session.engine().run();
   metrics.set_host_busy_energy(measured_host_busy_energy(setup));
+  if (setup.platform.has_link_energy()) {
+    double joules = 0;
+    for (auto* link : setup.session.engine().get_all_links()) joules += sg_link_get_consumed_energy(link);
+    metrics.set_network_energy(joules);
+  }
 }
 
 }  // namespace tiersim

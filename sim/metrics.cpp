@@ -86,6 +86,7 @@ nlohmann::ordered_json Metrics::summary() const {
                                  {"total", mobile + radio + edge + cloud}};
   const auto& host = has_override_ ? host_busy_override_ : host_busy_j_;
   s["host_energy_j_per_inference"] = {{"mobile", host[0] / n}, {"edge", host[1] / n}, {"cloud", host[2] / n}};
+  if (network_j_ >= 0) s["network_energy_j_per_inference"] = network_j_ / n;
   s["offloaded_bytes"] = bytes_up_ / n;
   s["policy_decisions"] = decisions_;
   s["simulated_time_s"] = last_finish_s_;

@@ -51,6 +51,8 @@ class Metrics {
   void add(const RequestRecord& r);
   // Engine-measured host energy above idle (J, whole run) replaces the per-request sums when given.
   void set_host_busy_energy(const std::array<double, kTiers>& joules) { host_busy_override_ = joules; has_override_ = true; }
+  // Energy of the platform's links (SimGrid's link energy plugin; SimGrid engine only), whole run.
+  void set_network_energy(double joules) { network_j_ = joules; }
   nlohmann::ordered_json summary() const;
   std::uint64_t requests() const { return requests_; }
 
@@ -62,6 +64,7 @@ class Metrics {
   LatencyHistogram latency_;
   std::array<double, kTiers> compute_j_{}, host_busy_j_{}, host_busy_override_{};
   bool has_override_ = false;
+  double network_j_ = -1;  // < 0: not measured
   double radio_j_ = 0, bytes_up_ = 0, last_finish_s_ = 0;
   std::uint64_t decisions_ = 0;
 };

@@ -110,7 +110,10 @@ TEST_CASE("analytic and SimGrid engines agree at vanishing load", "[engine][agre
       {{"name", "all-on-edge"}},
       {{"name", "all-in-cloud"}},
   };
-  for (const auto& platform : {"platforms/wifi_edge_cloud.xml", "platforms/lte_edge_cloud.xml"})
+  const std::vector<std::pair<std::string, std::string>> setups = {
+      {"platforms/wifi_edge_cloud.xml", "CM02"}, {"platforms/lte_edge_cloud.xml", "CM02"},
+      {"platforms/wifi_edge_cloud.xml", "LV08"}};
+  for (const auto& [platform, network_model] : setups)
     for (const auto& policy : policies) {
       std::map<std::string, json> out;
       for (const std::string engine : {"analytic", "simgrid"}) {
@@ -121,11 +124,12 @@ TEST_CASE("analytic and SimGrid engines agree at vanishing load", "[engine][agre
                        {"policy", policy},
                        {"workload",
                         {{"devices", 1}, {"requests", 872}, {"arrival", {{"process", "periodic"}, {"rate_hz", 0.01}}}}},
-                       {"simulation", {{"engine", engine}, {"seed", 7}}}};
+                       {"simulation", {{"engine", engine}, {"network_model", network_model}, {"seed", 7}}}};
         out[engine] = run(config, testing::scratch_dir("agree_" + engine));
       }
       const json &a = out["analytic"], &s = out["simgrid"];
-      INFO(platform << " " << policy.dump());
+      INFO(platform << " " << network_model << " " << policy.dump());
+      CHECK(s["network_model"] == network_model);
       CHECK(a["accuracy"] == s["accuracy"]);
       CHECK(a["exit_fraction"] == s["exit_fraction"]);
       CHECK(a["exit_fraction_by_exit"] == s["exit_fraction_by_exit"]);
@@ -169,4 +173,27 @@ TEST_CASE("the quickstart config validates", "[config]") {
   INFO(r.err);
   CHECK(r.status == 0);
   CHECK_THAT(r.out, Catch::Matchers::Contains("valid"));
+}
+
+// SimGrid's link energy plugin, on a link given "wattage_range" = "1:3" (idle 1 W, busy 3 W):
+// 1 W over the whole run plus 2 W while a transfer crosses it. In SimGrid 3.32 a transfer
+// keeps the link busy from its start, latency phase included. On radio0 in the hand scenario:
+// s1 upload 10 ms + 1000 B at 1 MB/s, reply 10 ms + 64 B; s2 and s3 uploads alike and replies
+// from the cloud with 30 ms of route latency + 64 B: 0.1 s of latency and 3.192 ms of bytes.
+TEST_CASE("link energy comes from SimGrid's link energy plugin when a link has a wattage range", "[engine][energy]") {
+  auto dir = testing::scratch_dir("link_energy");
+  std::ifstream in(source_path("tests/data/tiny_platform.xml"));
+  std::string xml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string plain = R"(<link id="radio0" bandwidth="1MBps" latency="10ms"/>)";
+  REQUIRE(xml.find(plain) != std::string::npos);
+  xml.replace(xml.find(plain), plain.size(),
+              R"(<link id="radio0" bandwidth="1MBps" latency="10ms"><prop id="wattage_range" value="1:3"/></link>)");
+  testing::write_file(dir + "/p.xml", xml);
+  json config = hand_config("simgrid");
+  config["platform"] = dir + "/p.xml";
+  json s = run(config, dir);
+  const double T = s["simulated_time_s"];
+  CHECK(s["network_energy_j_per_inference"].get<double>() == Approx((1.0 * T + 2.0 * (0.1 + 0.003192)) / 4).epsilon(1e-9));
+  json plain_run = run(hand_config("simgrid"), testing::scratch_dir("link_energy_none"));
+  CHECK_FALSE(plain_run.contains("network_energy_j_per_inference"));
 }
