@@ -1,6 +1,6 @@
 // SimGrid engine: devices are actors with their arrival process; a request that leaves its
 // device is carried by a handler actor that queues for a worker of each server (a FIFO
-// semaphore per server), computes there, and crosses the platform's links. Handlers are
+// queue per server), computes there, and crosses the platform's links. Handlers are
 // pooled: creating and ending an actor per request (stack mapping, guard pages, unwinding)
 // cost more than the rest of the request. Transfers are host-to-host comms
 // (Comm::sendto), never detached mailbox puts: those are quadratic in SimGrid 3.32.
@@ -8,6 +8,7 @@
 #include <simgrid/s4u.hpp>
 
 #include <cmath>
+#include <deque>
 #include <map>
 #include <algorithm>
 #include <tuple>
@@ -21,9 +22,30 @@ namespace tiersim {
 
 namespace {
 
+// A server's workers and FIFO queue. Actors run one at a time between simulation calls, so
+// the free-worker count needs no lock: a request that finds a free worker takes it without
+// any SimGrid call, and only a request that must wait blocks on its handler's semaphore.
 struct Server {
-  const HostInfo* host;
-  sg4::SemaphorePtr workers;
+  int free_workers = 1;
+  std::deque<sg4::Semaphore*> waiting;  // handlers in arrival order
+
+  void acquire(sg4::Semaphore& mine) {
+    if (free_workers > 0) {
+      --free_workers;
+      return;
+    }
+    waiting.push_back(&mine);
+    mine.acquire();  // released by the request that hands its worker over
+  }
+  void release() {
+    if (waiting.empty()) {
+      ++free_workers;
+      return;
+    }
+    sg4::Semaphore* next = waiting.front();
+    waiting.pop_front();
+    next->release();
+  }
 };
 
 struct Request {
@@ -44,7 +66,7 @@ class SimgridRun {
     for (int t = 1; t < kTiers; ++t)
       for (const auto& h : setup.platform.hosts(static_cast<Tier>(t))) {
         int workers = t == index(Tier::Edge) ? setup.x.edge_workers : setup.x.cloud_workers;
-        servers_[h.host] = Server{&h, sg4::Semaphore::create(static_cast<unsigned>(workers))};
+        servers_[h.host].free_workers = workers;
       }
   }
 
@@ -118,7 +140,7 @@ class SimgridRun {
   void handler_loop(Handler& self) {
     while (true) {
       auto req = std::move(self.request);
-      serve(*req, *setup_.devices[req->rec.device]);
+      serve(*req, *setup_.devices[req->rec.device], *self.wake);
       const int d = req->rec.device;
       // Wake the device only when it waits: after each request in closed loop, at the end otherwise.
       if (--outstanding_[d] == 0 && (closed_loop_ || draining_[d])) completions_[d]->release();
@@ -128,22 +150,22 @@ class SimgridRun {
   }
 
   // The rest of a request after it left its device: server queues, compute, transfers, reply.
-  void serve(Request& req, const HostInfo& device) {
+  void serve(Request& req, const HostInfo& device, sg4::Semaphore& wake) {
     Server* held = nullptr;
     while (req.step.kind != StepKind::Done) {
       if (req.step.kind == StepKind::Compute) {
         Server& server = servers_.at(setup_.host_for(req.rec.device, req.step.tier).host);
         if (held != &server) {
-          server.workers->acquire();
+          server.acquire(wake);
           held = &server;
         }
       } else if (held) {
-        held->workers->release();
+        held->release();
         held = nullptr;
       }
       perform(req, device);
     }
-    if (held) held->workers->release();
+    if (held) held->release();
     finish(req);
   }
 
