@@ -43,7 +43,8 @@ double LatencyHistogram::quantile(double q) const {
   return max_;
 }
 
-Metrics::Metrics(int exits) : exits_by_index_(static_cast<std::size_t>(exits), 0) {}
+Metrics::Metrics(int exits, double fp32_reference_j)
+    : exits_by_index_(static_cast<std::size_t>(exits), 0), fp32_reference_j_(fp32_reference_j) {}
 
 void Metrics::add(const RequestRecord& r) {
   ++requests_;
@@ -84,6 +85,9 @@ nlohmann::ordered_json Metrics::summary() const {
                                  {"edge", edge},
                                  {"cloud", cloud},
                                  {"total", mobile + radio + edge + cloud}};
+  const double compute = mobile + edge + cloud;
+  s["compute_energy_fp32_reference_j"] = fp32_reference_j_;
+  s["compute_energy_reduction_vs_fp32"] = compute > 0 ? fp32_reference_j_ / compute : 0.0;
   const auto& host = has_override_ ? host_busy_override_ : host_busy_j_;
   s["host_energy_j_per_inference"] = {{"mobile", host[0] / n}, {"edge", host[1] / n}, {"cloud", host[2] / n}};
   if (network_j_ >= 0) s["network_energy_j_per_inference"] = network_j_ / n;

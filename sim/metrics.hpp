@@ -47,7 +47,9 @@ class LatencyHistogram {
 
 class Metrics {
  public:
-  explicit Metrics(int exits);
+  // `fp32_reference_j`: compute energy of one inference through every stage at 32 bits (the
+  // all-full-precision network), against which the compute-energy reduction is reported.
+  Metrics(int exits, double fp32_reference_j);
   void add(const RequestRecord& r);
   // Engine-measured host energy above idle (J, whole run) replaces the per-request sums when given.
   void set_host_busy_energy(const std::array<double, kTiers>& joules) { host_busy_override_ = joules; has_override_ = true; }
@@ -65,6 +67,7 @@ class Metrics {
   std::array<double, kTiers> compute_j_{}, host_busy_j_{}, host_busy_override_{};
   bool has_override_ = false;
   double network_j_ = -1;  // < 0: not measured
+  double fp32_reference_j_ = 0;
   double radio_j_ = 0, bytes_up_ = 0, last_finish_s_ = 0;
   std::uint64_t decisions_ = 0;
 };

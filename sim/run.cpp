@@ -166,7 +166,9 @@ nlohmann::ordered_json run_experiment(const Experiment& x, const std::string& ou
   const fs::path dir(out_dir), run_dir = dir / "runs" / x.name, partial = dir / "runs" / (x.name + ".partial");
   fs::remove_all(partial);
   fs::create_directories(partial);
-  Metrics metrics(setup.trace.exits());
+  double fp32_reference_j = 0;
+  for (const auto& stage : setup.profile.stages) fp32_reference_j += x.mac_energy.joules(stage.macs, 32);
+  Metrics metrics(setup.trace.exits(), fp32_reference_j);
   {
     RequestLog log(x.requests_csv ? (partial / "requests.csv").string() : "");
     if (x.engine == "analytic")

@@ -99,6 +99,10 @@ TEST_CASE("a hand-sized scenario gives the hand-computed latency and energy in b
       CHECK(host["edge"].get<double>() == Approx(3.0 * 3 / 4).epsilon(1e-6));
       CHECK(host["cloud"].get<double>() == Approx(150 * 0.04 * 2 / 4).epsilon(1e-6));
       CHECK(s["offloaded_bytes"].get<double>() == Approx((1000 + 1500 + 1500) / 4.0));
+      // All three stages at fp32: (1 + 2 + 4) x 1e9 MAC x 4.6 pJ = 0.0322 J, against the mean compute energy.
+      CHECK(s["compute_energy_fp32_reference_j"].get<double>() == Approx(0.0322));
+      CHECK(s["compute_energy_reduction_vs_fp32"].get<double>() ==
+            Approx(0.0322 / (2.3e-4 + 3 * 9.2e-3 / 4 + 2 * 0.0184 / 4)));
     }
   }
 }
@@ -196,4 +200,71 @@ TEST_CASE("link energy comes from SimGrid's link energy plugin when a link has a
   CHECK(s["network_energy_j_per_inference"].get<double>() == Approx((1.0 * T + 2.0 * (0.1 + 0.003192)) / 4).epsilon(1e-9));
   json plain_run = run(hand_config("simgrid"), testing::scratch_dir("link_energy_none"));
   CHECK_FALSE(plain_run.contains("network_energy_j_per_inference"));
+}
+
+// A binarized first stage (the conditionally deep hybrid network's edge layers): the
+// reduction is the fp32 network's energy over the binary stage's, exactly from the profile.
+TEST_CASE("compute-energy reduction of a binarized stage against the all-fp32 network", "[engine][energy]") {
+  auto dir = testing::scratch_dir("binary_stage");
+  json profile = testing::read_json(source_path("tests/data/tiny.profile.json"));
+  profile["stages"][0]["bits"] = 1;
+  testing::write_file(dir + "/p.json", profile.dump());
+  json config = hand_config("analytic");
+  config["profile"] = dir + "/p.json";
+  config["policy"] = {{"name", "all-on-mobile"}};
+  json s = run(config, dir);
+  const double binary_pj = 0.2 / 64 + 0.03 / 8;  // XNOR + popcount, 45 nm table
+  CHECK(s["energy_j_per_inference"]["mobile_compute"].get<double>() == Approx(1e9 * binary_pj * 1e-12));
+  CHECK(s["compute_energy_reduction_vs_fp32"].get<double>() == Approx(7e9 * 4.6 / (1e9 * binary_pj)));
+}
+
+// On the shipped traces: the oracle bounds every policy's accuracy; all-in-cloud answers with
+// the final exit; a threshold that never exits early answers exactly like it.
+TEST_CASE("policies on the shipped traces keep the orderings they must", "[engine][shipped]") {
+  struct Case {
+    std::string trace, threshold_policy;
+    json never_early;  // a policy whose parameters never let a sample out before the final exit
+    int samples;
+  };
+  const std::vector<Case> cases = {
+      {"sst2_bert12", "entropy", {{"name", "entropy"}, {"params", {{"thresholds", 0.0}}}}, 872},
+      {"cifar10_mobilenet2", "max_softmax", {{"name", "patience"}, {"params", {{"patience", 5}}}}, 10000}};
+  for (const auto& c : cases) {
+    auto summary = [&](const json& policy) {
+      json config = {{"name", "shipped"},
+                     {"trace", source_path("traces/" + c.trace + ".csv")},
+                     {"profile", source_path("traces/" + c.trace + ".profile.json")},
+                     {"platform", source_path("platforms/wifi_edge_cloud.xml")},
+                     {"policy", policy},
+                     {"workload",
+                      {{"devices", 1}, {"requests", c.samples}, {"sample_order", "trace"},
+                       {"arrival", {{"process", "periodic"}, {"rate_hz", 1}}}}},
+                     {"simulation", {{"engine", "analytic"}}}};
+      return run(config, testing::scratch_dir("shipped"));
+    };
+    INFO(c.trace);
+    const json oracle = summary({{"name", "oracle"}});
+    const json cloud = summary({{"name", "all-in-cloud"}});
+    const auto trace = testing::read_json(source_path("traces/" + c.trace + ".json"));
+    CHECK(cloud["requests"] == c.samples);  // every sample once
+    CHECK(cloud["exit_fraction_by_exit"].back() == 1.0);
+    CHECK(cloud["accuracy"].get<double>() == Approx(trace["exit_accuracy"].back().get<double>()).margin(1e-6));
+    for (const json& policy : {json{{"name", "all-on-mobile"}}, json{{"name", "all-on-edge"}},
+                               json{{"name", c.threshold_policy}, {"params", {{"thresholds", 0.5}}}},
+                               json{{"name", "patience"}, {"params", {{"patience", 1}}}},
+                               json{{"name", "random"}, {"params", {{"rate", 0.5}}}}, json{{"name", "all-in-cloud"}}}) {
+      INFO(policy.dump());
+      CHECK(oracle["accuracy"].get<double>() >= summary(policy)["accuracy"].get<double>());
+    }
+    // Costs only grow with depth: the oracle spends no more compute than answering at the final exit.
+    CHECK(oracle["energy_j_per_inference"]["mobile_compute"].get<double>() +
+              oracle["energy_j_per_inference"]["edge"].get<double>() +
+              oracle["energy_j_per_inference"]["cloud"].get<double>() <=
+          cloud["energy_j_per_inference"]["mobile_compute"].get<double>() +
+              cloud["energy_j_per_inference"]["edge"].get<double>() +
+              cloud["energy_j_per_inference"]["cloud"].get<double>());
+    const json never = summary(c.never_early);
+    CHECK(never["accuracy"] == cloud["accuracy"]);
+    CHECK(never["exit_fraction_by_exit"] == cloud["exit_fraction_by_exit"]);
+  }
 }

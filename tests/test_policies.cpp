@@ -26,9 +26,9 @@ struct Outcome {
   std::vector<std::string> steps;  // "C mobile", "T mobile->edge", ...
 };
 
-Outcome walk(const Fixture& f, const Policy& policy, int sample) {
+Outcome walk(const Fixture& f, const Policy& policy, int sample, std::uint64_t request = 0) {
   WalkSetup setup{f.trace, f.profile, policy, 1, 64};
-  Walk w(setup, sample, 0);
+  Walk w(setup, sample, request);
   Outcome o{};
   for (Step s = w.next();; s = w.next()) {
     if (s.kind == StepKind::Done) {
@@ -128,4 +128,72 @@ TEST_CASE("entropy policy refuses a trace it cannot compute entropy for", "[poli
   ModelProfile profile = load_profile(testing::source_path("traces/cifar10_mobilenet2.profile.json"));
   auto p = make_policy("entropy", {{"thresholds", 0.5}}, "cfg.json");
   CHECK_THROWS_WITH(p->check(cifar, profile), Contains("needs per-exit entropy"));
+}
+
+// Normalized entropy H / ln 3: exit 0: s0 0.359, s1 0.937, s2 0.730, s3 0.984;
+//                                exit 1: s0 0.211, s1 0.817, s2 0.991, s3 0.937.
+TEST_CASE("normalized-entropy policy (DDNN) divides the entropy by ln(classes)", "[policy]") {
+  Fixture f;
+  auto p = make("normalized_entropy", {{"thresholds", 0.8}}, f);
+  CHECK(walk(f, *p, 0).exit == 0);
+  CHECK(walk(f, *p, 1).exit == 2);
+  CHECK(walk(f, *p, 2).exit == 0);
+  CHECK(walk(f, *p, 3).exit == 2);
+  auto q = make("normalized_entropy", {{"thresholds", {0.2, 0.82, 0}}}, f);
+  CHECK(walk(f, *q, 0).exit == 1);  // 0.359 >= 0.2, 0.211 < 0.82
+  CHECK(walk(f, *q, 1).exit == 1);  // 0.817 < 0.82
+}
+
+// Predictions per exit: s0 0,0,0; s1 2,1,1; s2 2,1,2; s3 0,0,0.
+TEST_CASE("patience policy (PABEE) exits after `patience` agreements in a row", "[policy]") {
+  Fixture f;
+  auto one = make("patience", {{"patience", 1}}, f);
+  CHECK(walk(f, *one, 0).exit == 1);  // exit 1 agrees with exit 0
+  CHECK(walk(f, *one, 1).exit == 2);  // 1 != 2 at exit 1; final exit
+  CHECK(walk(f, *one, 2).exit == 2);
+  CHECK(walk(f, *one, 3).exit == 1);
+  auto two = make("patience", {{"patience", 2}}, f);
+  for (int s = 0; s < 4; ++s) CHECK(walk(f, *two, s).exit == 2);  // never two agreements before the final exit
+  CHECK_THROWS_WITH(make_policy("patience", {{"patience", 0}}, "c.json"),
+                    Contains("/policy/params/patience: expected an integer >= 1, got 0"));
+}
+
+TEST_CASE("oracle stops at the first right exit, else runs to the final exit", "[policy]") {
+  Fixture f;
+  auto p = make("oracle", nlohmann::json::object(), f);
+  auto s0 = walk(f, *p, 0), s1 = walk(f, *p, 1), s2 = walk(f, *p, 2), s3 = walk(f, *p, 3);
+  CHECK(s0.exit == 0);
+  CHECK(s1.exit == 1);  // exit 0 says 2, the label is 1
+  CHECK(s1.tier == Tier::Edge);
+  CHECK(s2.exit == 0);
+  CHECK(s3.exit == 2);  // never right
+  CHECK(s3.tier == Tier::Cloud);
+}
+
+TEST_CASE("oracle sends the raw input to a full model that is the only one right", "[policy]") {
+  Fixture f;
+  f.profile.tiers[index(Tier::Cloud)] = TierModel{-1, -1, FullModel{5e9, 32, 2}};
+  f.profile.stages.pop_back();  // the chain now ends at exit 1 on the edge
+  f.profile.tiers[index(Tier::Edge)].last = 1;
+  f.trace.prediction(2, 0) = 0;  // sample 2 (label 2) now predicted 0, 1, 2: right only at exit 2
+  auto p = make("oracle", nlohmann::json::object(), f);
+  auto s2 = walk(f, *p, 2);  // exit 2 is the cloud's full model
+  CHECK(s2.exit == 2);
+  CHECK(s2.steps == std::vector<std::string>{"T mobile->cloud", "C cloud", "T cloud->mobile"});
+}
+
+TEST_CASE("random offloading goes on at the given rate, the same way for the same request", "[policy]") {
+  Fixture f;
+  auto never = make("random", {{"rate", 0.0}}, f);
+  auto always = make("random", {{"rate", 1.0}}, f);
+  auto half = make("random", {{"rate", {0.5, 0.0, 0.0}}}, f);
+  int went_on = 0;
+  for (std::uint64_t r = 0; r < 20000; ++r) {
+    CHECK(walk(f, *never, 0, r).exit == 0);
+    CHECK(walk(f, *always, 0, r).exit == 2);
+    const int e = walk(f, *half, 0, r).exit;
+    CHECK(e == walk(f, *half, 0, r).exit);
+    went_on += e > 0 ? 1 : 0;
+  }
+  CHECK(went_on / 20000.0 == Approx(0.5).margin(0.015));
 }
