@@ -16,7 +16,7 @@ class EntropyThreshold : public Policy {
     return c.trace.entropy(c.sample, c.exit) < thresholds_.at(c.exit) ? Decision::exit() : Decision::next();
   }
 
-  void check(const Trace& trace, const ModelProfile&) const override {
+  void prepare(const Trace& trace, const ModelProfile&) override {
     thresholds_.check_exits(trace.exits(), where_);
     if (!trace.has_entropy())
       throw InputError(fmt::format("{}: policy \"entropy\" needs per-exit entropy, but this trace has no entropy "

@@ -21,7 +21,7 @@ class FixedTier : public Policy {
     return c.stage >= last_exit_stage(c.profile) ? Decision::exit() : Decision::next();
   }
 
-  void check(const Trace&, const ModelProfile& profile) const override {
+  void prepare(const Trace&, const ModelProfile& profile) override {
     const auto& tm = profile.tiers[index(tier_)];
     if (!tm.full_model && last_exit_stage(profile) < 0)
       throw InputError(fmt::format("{}: /tiers/{}: policy \"all-{}-{}\" needs the {} tier to run a full model or "

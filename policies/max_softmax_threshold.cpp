@@ -13,7 +13,7 @@ class MaxSoftmaxThreshold : public Policy {
     return c.trace.confidence(c.sample, c.exit) >= thresholds_.at(c.exit) ? Decision::exit() : Decision::next();
   }
 
-  void check(const Trace& trace, const ModelProfile&) const override {
+  void prepare(const Trace& trace, const ModelProfile&) override {
     thresholds_.check_exits(trace.exits(), where_);
   }
 

@@ -19,7 +19,7 @@ class NormalizedEntropy : public Policy {
     return normalized < thresholds_.at(c.exit) ? Decision::exit() : Decision::next();
   }
 
-  void check(const Trace& trace, const ModelProfile&) const override {
+  void prepare(const Trace& trace, const ModelProfile&) override {
     thresholds_.check_exits(trace.exits(), where_);
     if (!trace.has_entropy())
       throw InputError(fmt::format("{}: policy \"normalized_entropy\" needs per-exit entropy, but this trace has no "

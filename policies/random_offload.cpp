@@ -17,7 +17,7 @@ class RandomOffload : public Policy {
     return u < rates_.at(c.exit) ? Decision::next() : Decision::exit();
   }
 
-  void check(const Trace& trace, const ModelProfile&) const override { rates_.check_exits(trace.exits(), where_); }
+  void prepare(const Trace& trace, const ModelProfile&) override { rates_.check_exits(trace.exits(), where_); }
 
  private:
   ExitThresholds rates_;

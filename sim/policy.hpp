@@ -21,7 +21,10 @@ enum class Action : std::uint8_t { Exit, Continue, Offload };
 struct Decision {
   Action action = Action::Continue;
   Tier target = Tier::Cloud;  // for Offload
+  int answer = -1;            // for Exit: the class answered; -1 = this exit's prediction in the trace
   static Decision exit() { return {Action::Exit, Tier::Mobile}; }
+  // Exit with a class other than the trace's argmax here (e.g. an argmax restricted to some classes).
+  static Decision exit_answering(int cls) { return {Action::Exit, Tier::Mobile, cls}; }
   static Decision next() { return {Action::Continue, Tier::Mobile}; }
   static Decision offload(Tier t) { return {Action::Offload, t}; }
   bool operator==(const Decision&) const = default;
@@ -43,10 +46,14 @@ class Policy {
   virtual ~Policy() = default;
   // Before any stage runs. Default: start on the mobile device.
   virtual Decision at_input(const DecisionContext&) const { return Decision::next(); }
-  // At a non-final exit (the final exit always ends the inference).
+  // At each exit a request reaches. The final exit always ends the inference: there only the
+  // answer of an Exit decision (exit_answering) counts.
   virtual Decision at_exit(const DecisionContext& ctx) const = 0;
-  // Called once before simulating: throws InputError if the trace or profile lacks what it needs.
-  virtual void check(const Trace&, const ModelProfile&) const {}
+  // Called once before simulating: throws InputError if the trace or profile lacks what it
+  // needs, and derives whatever the policy learns from the trace (e.g. MEANet's hard classes).
+  virtual void prepare(const Trace&, const ModelProfile&) {}
+  // What prepare() derived, for the run's summary (null when nothing).
+  virtual nlohmann::json describe() const { return nullptr; }
 };
 
 // A factory reads its parameters from `params` (unknown ones are rejected by the registry).

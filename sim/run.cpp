@@ -47,7 +47,7 @@ RunSetup::RunSetup(const Experiment& experiment)
       platform(Platform::load(x.platform_path, session)),
       network(network_model_for(x.network_model)) {
   check_profile_against_trace(profile, trace.exits(), trace.path);
-  policy->check(trace, profile);
+  policy->prepare(trace, profile);
   sample_order = make_sample_order(x, trace);
   platform.require_role(Tier::Mobile, "the workload's devices");
   for (int t = 1; t < kTiers; ++t)
@@ -105,7 +105,7 @@ void RunSetup::charge_transfer(RequestRecord& rec, const HostInfo& device, const
 void RunSetup::finish_record(RequestRecord& rec, const Step& done) const {
   rec.exit = done.exit;
   rec.exit_tier = done.tier;
-  rec.correct = trace.prediction(rec.sample, done.exit) == trace.label(rec.sample);
+  rec.correct = done.prediction == trace.label(rec.sample);
 }
 
 // ---- outputs ---------------------------------------------------------------------------
@@ -181,6 +181,7 @@ nlohmann::ordered_json run_experiment(const Experiment& x, const std::string& ou
   summary["engine"] = x.engine;
   summary["network_model"] = x.network_model;
   summary["policy"] = x.policy_name;
+  if (auto info = setup.policy->describe(); !info.is_null()) summary["policy_info"] = info;
   summary["seed"] = x.seed;
   summary["tiersim_version"] = TIERSIM_VERSION;
   summary["wall_time_s"] =

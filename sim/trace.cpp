@@ -157,7 +157,16 @@ Trace load_trace(const std::string& csv_path) {
       for (int k = 0; k < static_cast<int>(row.probs.size()); ++k) t.probability[row.exit](s, k) = row.probs[k];
     }
   }
-  // Entropy: given, or computed from the probabilities, or exact from max softmax for 2 classes.
+  // Two classes: the whole softmax follows from the max, p = (conf for the prediction, 1 - conf).
+  if (!t.has_probabilities() && classes == 2) {
+    t.probability.assign(exits, FloatMatrix(n, 2));
+    for (int e = 0; e < exits; ++e)
+      for (int s = 0; s < n; ++s) {
+        t.probability[e](s, t.prediction(s, e)) = t.confidence(s, e);
+        t.probability[e](s, 1 - t.prediction(s, e)) = 1.0f - t.confidence(s, e);
+      }
+  }
+  // Entropy: given, or computed from the probabilities (exact for 2 classes, see above).
   if (entropy_column) {
     t.entropy = entropy;
   } else if (t.has_probabilities()) {
@@ -166,8 +175,6 @@ Trace load_trace(const std::string& csv_path) {
       const auto& p = t.probability[e];
       t.entropy.col(e) = -(p * (p.max(1e-30f)).log()).rowwise().sum();
     }
-  } else if (classes == 2) {
-    t.entropy = t.confidence.unaryExpr([](float p) { return binary_entropy(p); });
   }
   return t;
 }

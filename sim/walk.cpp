@@ -29,12 +29,13 @@ Step Walk::move_to(Tier target) {
   return s;
 }
 
-Step Walk::finish(int exit) {
+Step Walk::finish(int exit, int answer) {
   exit_ = exit;
+  prediction_ = answer >= 0 ? answer : setup_.trace.prediction(sample_, exit);
   exit_tier_ = tier_;
   if (tier_ == Tier::Mobile) {
     state_ = State::Finished;
-    return {StepKind::Done, tier_, tier_, 0, 32, 0, exit_};
+    return {StepKind::Done, tier_, tier_, 0, 32, 0, exit_, prediction_};
   }
   state_ = State::Reply;
   return {StepKind::Transfer, tier_, Tier::Mobile, 0, 32, setup_.result_bytes, -1};
@@ -68,10 +69,10 @@ Step Walk::next() {
       }
       case State::Decide: {
         const int stage = next_stage_ - 1, exit = profile.stages[stage].exit;
-        if (next_stage_ == profile.stage_count()) return finish(exit);
         ++decisions_;
         Decision d = setup_.policy.at_exit(context(exit, stage));
-        if (d.action == Action::Exit) return finish(exit);
+        // At the final exit the inference ends whatever the policy says; it may only choose the answer.
+        if (d.action == Action::Exit || next_stage_ == profile.stage_count()) return finish(exit, d.answer);
         state_ = State::Running;
         if (d.action == Action::Offload && d.target != tier_) return move_to(d.target);
         break;
@@ -87,7 +88,7 @@ Step Walk::next() {
       case State::Reply:
       case State::Finished:
         state_ = State::Finished;
-        return {StepKind::Done, exit_tier_, exit_tier_, 0, 32, 0, exit_};
+        return {StepKind::Done, exit_tier_, exit_tier_, 0, 32, 0, exit_, prediction_};
     }
   }
 }

@@ -17,7 +17,8 @@ struct Step {
   double macs = 0;
   int bits = 32;
   double bytes = 0;
-  int exit = -1;  // Done: the exit whose prediction is the answer (tier: where it was computed)
+  int exit = -1;        // Done: the exit where the inference ended (tier: where it was computed)
+  int prediction = -1;  // Done: the class answered
 };
 
 struct WalkSetup {
@@ -41,7 +42,7 @@ class Walk {
  private:
   enum class State : std::uint8_t { Start, Running, Decide, FullModel, FullModelDone, Reply, Finished };
   Step move_to(Tier target);
-  Step finish(int exit);
+  Step finish(int exit, int answer = -1);
   DecisionContext context(int exit, int stage) const;
 
   const WalkSetup& setup_;
@@ -51,6 +52,7 @@ class Walk {
   Tier tier_ = Tier::Mobile;
   int next_stage_ = 0;
   int exit_ = -1;
+  int prediction_ = -1;
   Tier exit_tier_ = Tier::Mobile;  // where the answering exit was computed
   int compute_steps_ = 0;
   int decisions_ = 0;

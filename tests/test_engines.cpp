@@ -113,6 +113,12 @@ TEST_CASE("analytic and SimGrid engines agree at vanishing load", "[engine][agre
       {{"name", "max_softmax"}, {"params", {{"thresholds", 0.95}}}},
       {{"name", "all-on-edge"}},
       {{"name", "all-in-cloud"}},
+      {{"name", "normalized_entropy"}, {"params", {{"thresholds", 0.4}}}},
+      {{"name", "patience"}, {"params", {{"patience", 2}}}},
+      {{"name", "random"}, {"params", {{"rate", 0.6}}}},
+      {{"name", "oracle"}},
+      {{"name", "meanet"},
+       {"params", {{"entropy_threshold", 0.5}, {"main_exit", 3}, {"extension_exit", 4}, {"calibration_split", "all"}}}},
   };
   const std::vector<std::pair<std::string, std::string>> setups = {
       {"platforms/wifi_edge_cloud.xml", "CM02"}, {"platforms/lte_edge_cloud.xml", "CM02"},

@@ -22,6 +22,7 @@ struct Fixture {
 
 struct Outcome {
   int exit;
+  int prediction;
   Tier tier;
   std::vector<std::string> steps;  // "C mobile", "T mobile->edge", ...
 };
@@ -33,6 +34,7 @@ Outcome walk(const Fixture& f, const Policy& policy, int sample, std::uint64_t r
   for (Step s = w.next();; s = w.next()) {
     if (s.kind == StepKind::Done) {
       o.exit = s.exit;
+      o.prediction = s.prediction;
       o.tier = s.tier;
       return o;
     }
@@ -44,7 +46,7 @@ Outcome walk(const Fixture& f, const Policy& policy, int sample, std::uint64_t r
 
 std::unique_ptr<Policy> make(const std::string& name, const nlohmann::json& params, const Fixture& f) {
   auto p = make_policy(name, params, "test.json");
-  p->check(f.trace, f.profile);
+  p->prepare(f.trace, f.profile);
   return p;
 }
 
@@ -120,14 +122,14 @@ TEST_CASE("policy parameters are checked by name, type and range", "[policy][bad
   CHECK_THROWS_WITH(make_policy("entropie", nlohmann::json::object(), "cfg.json"),
                     Contains("cfg.json: /policy/name: unknown policy \"entropie\""));
   auto two = make_policy("entropy", {{"thresholds", {0.1, 0.2}}}, "cfg.json");
-  CHECK_THROWS_WITH(two->check(f.trace, f.profile), Contains("expected one threshold per trace exit (3), got 2"));
+  CHECK_THROWS_WITH(two->prepare(f.trace, f.profile), Contains("expected one threshold per trace exit (3), got 2"));
 }
 
 TEST_CASE("entropy policy refuses a trace it cannot compute entropy for", "[policy][bad-input]") {
   Trace cifar = load_trace(testing::source_path("traces/cifar10_mobilenet2.csv"));
   ModelProfile profile = load_profile(testing::source_path("traces/cifar10_mobilenet2.profile.json"));
   auto p = make_policy("entropy", {{"thresholds", 0.5}}, "cfg.json");
-  CHECK_THROWS_WITH(p->check(cifar, profile), Contains("needs per-exit entropy"));
+  CHECK_THROWS_WITH(p->prepare(cifar, profile), Contains("needs per-exit entropy"));
 }
 
 // Normalized entropy H / ln 3: exit 0: s0 0.359, s1 0.937, s2 0.730, s3 0.984;
@@ -196,4 +198,70 @@ TEST_CASE("random offloading goes on at the given rate, the same way for the sam
     went_on += e > 0 ? 1 : 0;
   }
   CHECK(went_on / 20000.0 == Approx(0.5).margin(0.015));
+}
+
+// MEANet on the tiny trace, with a MEANet-shaped profile: the device runs the main block
+// (stage 0, exit 0) and the extension block (stage 1, exit 1); the cloud runs a full model
+// whose predictions are exit 2. Main-exit entropies: s0 0.394, s1 1.030, s2 0.802, s3 1.081;
+// main predictions 0, 2, 2, 0; extension probabilities of s2: (0.3, 0.4, 0.3).
+namespace {
+Fixture meanet_fixture() {
+  Fixture f;
+  f.profile.stages.pop_back();
+  f.profile.tiers[index(Tier::Mobile)] = TierModel{0, 1, std::nullopt};
+  f.profile.tiers[index(Tier::Edge)] = TierModel{};
+  f.profile.tiers[index(Tier::Cloud)] = TierModel{-1, -1, FullModel{4e9, 32, 2}};
+  return f;
+}
+}  // namespace
+
+TEST_CASE("MEANet: complex to the cloud, easy classes at main, hard ones at the extension", "[policy][meanet]") {
+  Fixture f = meanet_fixture();
+  auto p = make("meanet", {{"entropy_threshold", 1.0}, {"hard_classes", {"b", "c"}}}, f);
+  auto s0 = walk(f, *p, 0), s1 = walk(f, *p, 1), s2 = walk(f, *p, 2), s3 = walk(f, *p, 3);
+  CHECK((s0.exit == 0 && s0.prediction == 0 && s0.tier == Tier::Mobile));  // H 0.394, "a" is easy
+  CHECK((s1.exit == 2 && s1.prediction == 1 && s1.tier == Tier::Cloud));   // H 1.030 > 1: complex
+  CHECK(s1.steps == std::vector<std::string>{"C mobile", "T mobile->cloud", "C cloud", "T cloud->mobile"});
+  CHECK((s2.exit == 1 && s2.prediction == 1 && s2.tier == Tier::Mobile));  // "c" is hard: extension says b
+  CHECK(s2.steps == std::vector<std::string>{"C mobile", "C mobile"});
+  CHECK((s3.exit == 2 && s3.prediction == 0));
+  CHECK(p->describe()["hard_classes"] == nlohmann::json{"b", "c"});
+}
+
+TEST_CASE("MEANet confidence variant answers with main when main is more confident", "[policy][meanet]") {
+  Fixture f = meanet_fixture();
+  auto p = make("meanet", {{"entropy_threshold", 1.0}, {"hard_classes", {1, 2}}, {"variant", "confidence"}}, f);
+  auto s2 = walk(f, *p, 2);
+  CHECK(s2.exit == 1);        // the extension block ran
+  CHECK(s2.prediction == 2);  // main confidence 0.7 > the extension's 0.4: main's answer, which is right
+}
+
+TEST_CASE("MEANet's extension answers among the hard classes only", "[policy][meanet]") {
+  Fixture f = meanet_fixture();
+  auto p = make("meanet", {{"entropy_threshold", 1.0}, {"hard_classes", {"c"}}}, f);
+  auto s2 = walk(f, *p, 2);  // the trace's extension argmax is b, outside {c}: restricted argmax is c
+  CHECK(s2.exit == 1);
+  CHECK(s2.prediction == 2);
+  Fixture bare = meanet_fixture();
+  bare.trace.probability.clear();  // entropy stays; the extension's full vector is gone
+  auto q = make_policy("meanet", {{"entropy_threshold", 1.0}, {"hard_classes", {"c"}}}, "cfg.json");
+  CHECK_THROWS_WITH(q->prepare(bare.trace, bare.profile),
+                    Contains("sample 0 is predicted \"a\" at the extension exit 1, outside MEANet's hard classes"));
+}
+
+// Main-exit accuracy per class over all 4 samples: a 1/1, b 0/2, c 1/1 -> the lowest half (1 of 3) is {b}.
+TEST_CASE("MEANet derives the hard classes from main-exit accuracy on a calibration split", "[policy][meanet]") {
+  Fixture f = meanet_fixture();
+  auto all = make("meanet", {{"entropy_threshold", 1.0}, {"calibration_split", "all"}}, f);
+  CHECK(all->describe()["hard_classes"] == nlohmann::json{"b"});
+  auto q = make_policy("meanet", {{"entropy_threshold", 1.0}}, "cfg.json");
+  CHECK_THROWS_WITH(q->prepare(f.trace, f.profile), Contains("no sample of class \"a\" in split \"calibration\""));
+  f.trace.split = {"calibration", "test", "calibration", "calibration"};
+  auto split = make("meanet", {{"entropy_threshold", 1.0}, {"calibration_split", "calibration"}}, f);
+  CHECK(split->describe()["hard_classes"] == nlohmann::json{"b"});  // b: 0/1 on s3
+  auto bad = make_policy("meanet", {{"entropy_threshold", 1.0}, {"hard_classes", {"z"}}}, "cfg.json");
+  CHECK_THROWS_WITH(bad->prepare(f.trace, f.profile),
+                    Contains("cfg.json: /policy/params/hard_classes/0: \"z\" is not a class of trace"));
+  CHECK_THROWS_WITH(make_policy("meanet", {{"entropy_threshold", -1}}, "cfg.json"),
+                    Contains("/policy/params/entropy_threshold: expected a number in [0, 1000], got -1"));
 }
