@@ -33,7 +33,8 @@ const PolicyRegistrar registrar{
     "entropy", "exit where entropy < thresholds[exit] (BranchyNet)", [](JsonReader& p) {
       auto t = p.at("thresholds");
       return std::make_unique<EntropyThreshold>(ExitThresholds::read(t, 0.0, 1e3), t.where());
-    }};
+    },
+    Tunable{"thresholds", 0, 0, Tunable::Upper::LnClasses}};
 
 }  // namespace
 }  // namespace tiersim

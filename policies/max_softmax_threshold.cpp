@@ -26,7 +26,8 @@ const PolicyRegistrar registrar{
     "max_softmax", "exit where max softmax >= thresholds[exit] (SPINN / SplitEE)", [](JsonReader& p) {
       auto t = p.at("thresholds");
       return std::make_unique<MaxSoftmaxThreshold>(ExitThresholds::read(t, 0.0, 1.0), t.where());
-    }};
+    },
+    Tunable{"thresholds", 0, 1}};
 
 }  // namespace
 }  // namespace tiersim

@@ -155,7 +155,8 @@ class Meanet : public Policy {
 const PolicyRegistrar registrar{"meanet",
                                 "complex (entropy > T) to the cloud, easy classes exit at main, hard ones at the "
                                 "extension (MEANet)",
-                                [](JsonReader& p) { return std::make_unique<Meanet>(p); }};
+                                [](JsonReader& p) { return std::make_unique<Meanet>(p); },
+                                Tunable{"entropy_threshold", 0, 0, Tunable::Upper::LnClasses}};
 
 }  // namespace
 }  // namespace tiersim

@@ -36,7 +36,8 @@ const PolicyRegistrar registrar{
     "normalized_entropy", "exit where entropy / ln(classes) < thresholds[exit] (DDNN)", [](JsonReader& p) {
       auto t = p.at("thresholds");
       return std::make_unique<NormalizedEntropy>(ExitThresholds::read(t, 0.0, 1.0), t.where());
-    }};
+    },
+    Tunable{"thresholds", 0, 1}};
 
 }  // namespace
 }  // namespace tiersim

@@ -26,7 +26,8 @@ const PolicyRegistrar registrar{"patience", "exit once `patience` consecutive ex
                                 [](JsonReader& p) {
                                   return std::make_unique<Patience>(
                                       static_cast<int>(p.at("patience").integer_at_least(1)));
-                                }};
+                                },
+                                Tunable{"patience", 1, 0, Tunable::Upper::Exits, true}};
 
 }  // namespace
 }  // namespace tiersim

@@ -28,7 +28,8 @@ const PolicyRegistrar registrar{
     "random", "go on past each exit with probability rate[exit], else exit (seeded)", [](JsonReader& p) {
       auto r = p.at("rate");
       return std::make_unique<RandomOffload>(ExitThresholds::read(r, 0.0, 1.0), r.where());
-    }};
+    },
+    Tunable{"rate", 0, 1}};
 
 }  // namespace
 }  // namespace tiersim

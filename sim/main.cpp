@@ -2,8 +2,12 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 
+#include "calibrate.hpp"
 #include "config.hpp"
 #include "error.hpp"
 #include "json_reader.hpp"
@@ -42,6 +46,29 @@ void print_summary_line(const std::string& name, const nlohmann::ordered_json& s
              s["engine"].get<std::string>(), s["network_model"].get<std::string>(), s["wall_time_s"].get<double>());
 }
 
+void write_json(const std::string& path, const nlohmann::json& j) {
+  std::ofstream out(path + ".tmp");
+  out << j.dump(2) << "\n";
+  out.close();
+  if (!out) throw std::runtime_error(path + ": write failed");
+  std::filesystem::rename(path + ".tmp", path);
+}
+
+void print_calibration(const nlohmann::ordered_json& r, const std::string& out_dir) {
+  const std::string objective = r["objective"];
+  auto cost = [&](const nlohmann::ordered_json& s) {
+    return objective == "latency" ? s["latency_s"]["mean"].get<double>() : s["energy_j_per_inference"]["total"].get<double>();
+  };
+  fmt::print("{} {} = {}: calibration accuracy {:.4f} (final exit {:.4f}, allowed drop {}), {} {:.4g}\n",
+             r["policy"].get<std::string>(), r["param"].get<std::string>(), r["value"].dump(),
+             r["calibration"]["accuracy"].get<double>(), r["final_exit_accuracy_calibration"].get<double>(),
+             r["max_drop"].get<double>(), objective, cost(r["calibration"]));
+  fmt::print("held-out split \"{}\": accuracy {:.4f}, {} {:.4g}{}\n", r["evaluation_split"].get<std::string>(),
+             r["evaluation"]["accuracy"].get<double>(), objective, cost(r["evaluation"]),
+             r["evaluated_on_tuned_samples"].get<bool>() ? " (includes the tuned samples, as asked)" : "");
+  fmt::print("written: {0}/calibration.json (every candidate), {0}/calibrated.json (config to run)\n", out_dir);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -75,6 +102,29 @@ int main(int argc, char** argv) {
   imp->add_option("--source", import.source, "where the trace comes from")->required();
   auto* info = trace->add_subcommand("info", "print samples, exits, classes, per-exit accuracy and confidence");
   info->add_option("file", trace_in, "trace CSV")->required();
+  double split_fraction = 0.5;
+  std::uint64_t split_seed = 1;
+  auto* split = trace->add_subcommand("split", "mark samples calibration/test (a seeded draw per sample id)");
+  split->add_option("input", trace_in, "trace CSV")->required();
+  split->add_option("-o,--out", trace_out, "output trace CSV")->required();
+  split->add_option("--calibration", split_fraction, "fraction of samples for calibration")
+      ->check(CLI::Range(0.0, 1.0));
+  split->add_option("--seed", split_seed, "seed of the draw");
+
+  CalibrationOptions cal;
+  auto* calibrate_cmd = app.add_subcommand(
+      "calibrate", "pick the policy parameter that meets an accuracy target at the lowest cost (analytic engine)");
+  calibrate_cmd->add_option("config", config_path, "experiment JSON")->required();
+  calibrate_cmd->add_option("-o,--out", out_dir, "writes calibration.json and calibrated.json here")->required();
+  calibrate_cmd->add_option("--set", overrides, "override a config value: PATH=JSON");
+  calibrate_cmd->add_option("--param", cal.param, "policy parameter to tune (default: the policy's own)");
+  calibrate_cmd->add_option("--from", cal.from, "lowest value (default: the parameter's natural range)");
+  calibrate_cmd->add_option("--to", cal.to, "highest value");
+  calibrate_cmd->add_option("--steps", cal.steps, "values tried, evenly spaced")->check(CLI::PositiveNumber);
+  calibrate_cmd->add_option("--max-drop", cal.max_drop, "accuracy allowed below the final exit's (0.005 = 0.5 points)");
+  calibrate_cmd->add_option("--objective", cal.objective, "what to minimise")->check(CLI::IsMember({"energy", "latency"}));
+  calibrate_cmd->add_option("--calibration-split", cal.calibration_split, "split to tune on (\"all\": every sample)");
+  calibrate_cmd->add_option("--evaluation-split", cal.evaluation_split, "split to evaluate on (\"all\": every sample)");
 
   auto* policies = app.add_subcommand("policies", "list the registered policies");
 
@@ -97,6 +147,22 @@ int main(int argc, char** argv) {
       print_trace_info(trace_out);
     } else if (*info) {
       print_trace_info(trace_in);
+    } else if (*split) {
+      Trace t = load_trace(trace_in);
+      assign_split(t, split_fraction, split_seed);
+      write_trace(t, trace_out);
+      long calibration = std::count(t.split.begin(), t.split.end(), "calibration");
+      fmt::print("{}: {} calibration and {} test samples\n", trace_out, calibration, t.samples() - calibration);
+    } else if (*calibrate_cmd) {
+      auto config = read_json_file(config_path);
+      for (const auto& o : overrides) apply_override(config, o);
+      Experiment x = parse_experiment(config, config_path);
+      nlohmann::json calibrated;
+      auto result = calibrate(x, config, cal, calibrated);
+      std::filesystem::create_directories(out_dir);
+      write_json(out_dir + "/calibration.json", result);
+      write_json(out_dir + "/calibrated.json", calibrated);
+      print_calibration(result, out_dir);
     } else if (*policies) {
       for (const auto& p : registered_policies()) fmt::print("{:<16} {}\n", p.name, p.summary);
     }

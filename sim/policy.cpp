@@ -11,8 +11,8 @@ static std::vector<PolicyInfo>& registry() {
   return policies;
 }
 
-PolicyRegistrar::PolicyRegistrar(std::string name, std::string summary, PolicyFactory make) {
-  registry().push_back({std::move(name), std::move(summary), std::move(make)});
+PolicyRegistrar::PolicyRegistrar(std::string name, std::string summary, PolicyFactory make, Tunable tunable) {
+  registry().push_back({std::move(name), std::move(summary), std::move(make), std::move(tunable)});
 }
 
 const std::vector<PolicyInfo>& registered_policies() { return registry(); }

@@ -59,14 +59,24 @@ class Policy {
 // A factory reads its parameters from `params` (unknown ones are rejected by the registry).
 using PolicyFactory = std::function<std::unique_ptr<Policy>(JsonReader& params)>;
 
+// The one parameter `tiersim calibrate` tunes by default, and its natural range.
+struct Tunable {
+  enum class Upper { Fixed, LnClasses, Exits };  // hi as given, ln(classes), or the trace's exits
+  std::string param;  // empty: nothing to tune
+  double lo = 0, hi = 0;
+  Upper upper = Upper::Fixed;
+  bool integer = false;
+};
+
 struct PolicyInfo {
   std::string name, summary;
   PolicyFactory make;
+  Tunable tunable;
 };
 
-// Static-object registration: `static PolicyRegistrar r{"name", "summary", factory};`
+// Static-object registration: `static PolicyRegistrar r{"name", "summary", factory, tunable};`
 struct PolicyRegistrar {
-  PolicyRegistrar(std::string name, std::string summary, PolicyFactory make);
+  PolicyRegistrar(std::string name, std::string summary, PolicyFactory make, Tunable tunable = {});
 };
 
 const std::vector<PolicyInfo>& registered_policies();

@@ -31,6 +31,7 @@ enum RngStream : std::uint64_t {
   kStreamService = 2ULL << 56,
   kStreamShuffle = 3ULL << 56,
   kStreamPolicy = 4ULL << 56,
+  kStreamSplit = 5ULL << 56,
 };
 
 }  // namespace tiersim

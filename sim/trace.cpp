@@ -11,6 +11,7 @@
 #include "csv.hpp"
 #include "error.hpp"
 #include "json_reader.hpp"
+#include "rng.hpp"
 
 namespace tiersim {
 
@@ -54,7 +55,7 @@ static TraceMeta load_meta(const std::string& path) {
   m.source = r.at("source").string();
   m.exit_accuracy = number_list(r.optional("exit_accuracy"));
   m.exit_time_s = number_list(r.optional("exit_time_s"));
-  r.optional("notes");  // free text for humans
+  m.notes = r.string_or("notes", "");  // free text for humans
   r.optional("generator");  // free-form record of how the trace was produced
   r.reject_unknown_keys();
   return m;
@@ -160,6 +161,7 @@ Trace load_trace(const std::string& csv_path) {
   // Two classes: the whole softmax follows from the max, p = (conf for the prediction, 1 - conf).
   if (!t.has_probabilities() && classes == 2) {
     t.probability.assign(exits, FloatMatrix(n, 2));
+    t.probability_derived = true;
     for (int e = 0; e < exits; ++e)
       for (int s = 0; s < n; ++s) {
         t.probability[e](s, t.prediction(s, e)) = t.confidence(s, e);
@@ -181,12 +183,13 @@ Trace load_trace(const std::string& csv_path) {
 
 void write_trace(const Trace& t, const std::string& csv_path) {
   const bool with_entropy = t.has_entropy(), with_split = !t.split.empty() && !t.split[0].empty();
+  const bool with_probabilities = t.has_probabilities() && !t.probability_derived;
   {
     auto out = fmt::output_file(csv_path + ".tmp");
     out.print("sample,exit,label,prediction,confidence");
     if (with_entropy) out.print(",entropy");
     if (with_split) out.print(",split");
-    if (t.has_probabilities())
+    if (with_probabilities)
       for (int k = 0; k < t.classes(); ++k) out.print(",p{}", k);
     out.print("\n");
     for (int s = 0; s < t.samples(); ++s)
@@ -194,7 +197,7 @@ void write_trace(const Trace& t, const std::string& csv_path) {
         out.print("{},{},{},{},{}", t.sample_ids[s], e, t.label(s), t.prediction(s, e), t.confidence(s, e));
         if (with_entropy) out.print(",{}", t.entropy(s, e));
         if (with_split) out.print(",{}", t.split[s]);
-        if (t.has_probabilities())
+        if (with_probabilities)
           for (int k = 0; k < t.classes(); ++k) out.print(",{}", t.probability[e](s, k));
         out.print("\n");
       }
@@ -209,12 +212,24 @@ void write_trace(const Trace& t, const std::string& csv_path) {
   for (int e = 0; e < t.exits(); ++e) acc.push_back(std::round(t.exit_accuracy(e) * 1e6) / 1e6);
   meta["exit_accuracy"] = acc;
   if (!t.meta.exit_time_s.empty()) meta["exit_time_s"] = t.meta.exit_time_s;
+  if (!t.meta.notes.empty()) meta["notes"] = t.meta.notes;
   {
     auto out = fmt::output_file(sidecar_path(csv_path) + ".tmp");
     out.print("{}\n", meta.dump(2));
   }
   std::filesystem::rename(csv_path + ".tmp", csv_path);
   std::filesystem::rename(sidecar_path(csv_path) + ".tmp", sidecar_path(csv_path));
+}
+
+}  // namespace tiersim
+
+namespace tiersim {
+
+void assign_split(Trace& trace, double fraction, std::uint64_t seed) {
+  trace.split.assign(static_cast<std::size_t>(trace.samples()), "test");
+  for (int s = 0; s < trace.samples(); ++s)
+    if (uniform01(seed, kStreamSplit, static_cast<std::uint64_t>(trace.sample_ids[s])) < fraction)
+      trace.split[s] = "calibration";
 }
 
 }  // namespace tiersim

@@ -3,6 +3,7 @@
 // Stored column-major (samples x exits) so a policy can sweep one exit for all samples.
 #include <Eigen/Core>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@ struct TraceMeta {
   std::string dataset, model, source;
   std::vector<double> exit_accuracy;  // as recorded by the producer (optional, may be empty)
   std::vector<double> exit_time_s;    // measured mean seconds per exit's stage (optional)
+  std::string notes;
 };
 
 struct Trace {
@@ -29,6 +31,7 @@ struct Trace {
   FloatMatrix confidence;             // samples x exits, max softmax
   FloatMatrix entropy;                // samples x exits (natural log); 0x0 when not derivable
   std::vector<FloatMatrix> probability;  // per exit: samples x classes; empty when absent
+  bool probability_derived = false;      // computed from max softmax (2 classes), not read
 
   int samples() const { return static_cast<int>(label.size()); }
   int exits() const { return static_cast<int>(confidence.cols()); }
@@ -47,6 +50,10 @@ Trace load_trace(const std::string& csv_path);
 
 // Writes the canonical CSV and sidecar (used by importers and generators).
 void write_trace(const Trace& trace, const std::string& csv_path);
+
+// Marks each sample "calibration" with probability `fraction` (a seeded draw per sample id,
+// so the same ids split the same way), else "test".
+void assign_split(Trace& trace, double fraction, std::uint64_t seed);
 
 // Entropy (natural log) of a binary softmax from its max probability: exact for 2 classes.
 float binary_entropy(float max_prob);

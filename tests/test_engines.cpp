@@ -274,3 +274,56 @@ TEST_CASE("policies on the shipped traces keep the orderings they must", "[engin
     CHECK(never["exit_fraction_by_exit"] == cloud["exit_fraction_by_exit"]);
   }
 }
+
+// Calibration on the tiny trace, entropy thresholds 0, 0.1, ..., 1.2, no drop allowed from the
+// final exit's 0.75. By hand: s0 and s2 are right at exit 0 (H 0.394, 0.802), s1 only from
+// exit 1 (H 1.030 at exit 0, 0.898 at exit 1), s3 never. T = 0.9 and 1.0 exit s0 and s2 at 0 and
+// s1 at 1: 0.75 at the lowest energy; T = 1.1 exits s1 at exit 0, wrong (0.5). First best: 0.9.
+TEST_CASE("calibrate picks the cheapest threshold that meets the accuracy target", "[calibrate]") {
+  auto dir = testing::scratch_dir("calibrate_tiny");
+  auto path = testing::write_config(dir, hand_config("analytic"));
+  auto r = testing::run_cli("calibrate " + path + " -o " + dir + "/cal --from 0 --to 1.2 --steps 13 --max-drop 0 " +
+                            "--calibration-split all --evaluation-split all");
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  json c = testing::read_json(dir + "/cal/calibration.json");
+  CHECK(c["value"].get<double>() == Approx(0.9));
+  CHECK(c["final_exit_accuracy_calibration"] == 0.75);
+  CHECK(c["calibration"]["accuracy"] == 0.75);
+  CHECK(c["evaluated_on_tuned_samples"] == true);
+  CHECK(c["candidates"].size() == 13);
+  CHECK(c["candidates"][11]["accuracy"] == 0.5);  // T = 1.1
+  json calibrated = testing::read_json(dir + "/cal/calibrated.json");
+  CHECK(calibrated["policy"]["params"]["thresholds"].get<double>() == Approx(0.9));
+  // The calibrated config runs as it is.
+  auto run_result = testing::run_cli("run " + dir + "/cal/calibrated.json -o " + dir + "/out");
+  CHECK(run_result.status == 0);
+  // Without a split column, the default calibration split does not exist: refused.
+  auto refused = testing::run_cli("calibrate " + path + " -o " + dir + "/cal2");
+  CHECK(refused.status == 2);
+  CHECK_THAT(refused.err, Catch::Matchers::Contains("no sample has split \"calibration\""));
+}
+
+TEST_CASE("calibrate on a split trace tunes on one part and evaluates on the other", "[calibrate]") {
+  auto dir = testing::scratch_dir("calibrate_bert");
+  auto split = testing::run_cli("trace split " + source_path("traces/sst2_bert12.csv") + " -o " + dir +
+                                "/bert.csv --calibration 0.5 --seed 3");
+  REQUIRE(split.status == 0);
+  json config = testing::read_json(source_path("experiments/quickstart.json"));
+  config["trace"] = dir + "/bert.csv";
+  config["profile"] = source_path("traces/sst2_bert12.profile.json");
+  config["platform"] = source_path("platforms/wifi_edge_cloud.xml");
+  auto path = testing::write_config(dir, config);
+  auto r = testing::run_cli("calibrate " + path + " -o " + dir + "/cal --steps 41");
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  json c = testing::read_json(dir + "/cal/calibration.json");
+  const double target = c["final_exit_accuracy_calibration"].get<double>() - 0.005;
+  CHECK(c["calibration"]["accuracy"].get<double>() >= target);
+  CHECK(c["evaluated_on_tuned_samples"] == false);
+  CHECK(c["evaluation"]["requests"].get<int>() + c["calibration"]["requests"].get<int>() == 872);
+  const double chosen = c["calibration"]["energy_j_per_inference"]["total"];
+  for (const auto& candidate : c["candidates"])  // nothing cheaper meets the target
+    if (candidate["energy"].get<double>() < chosen) CHECK(candidate["accuracy"].get<double>() < target);
+  CHECK(testing::read_json(dir + "/cal/calibrated.json")["workload"]["split"] == "test");
+}

@@ -1,0 +1,128 @@
+#include "calibrate.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "error.hpp"
+#include "run.hpp"
+
+namespace tiersim {
+
+namespace {
+
+const Tunable& tunable_of(const std::string& policy) {
+  for (const auto& p : registered_policies())
+    if (p.name == policy) return p.tunable;
+  throw InputError(fmt::format("unknown policy \"{}\"", policy));
+}
+
+std::vector<int> samples_of(const Trace& trace, const std::string& split, const std::string& option) {
+  std::vector<int> out;
+  for (int s = 0; s < trace.samples(); ++s)
+    if (split == "all" || trace.split[s] == split) out.push_back(s);
+  if (out.empty())
+    throw InputError(fmt::format("{}: no sample has split \"{}\" (given by {}); add a split column with "
+                                 "`tiersim trace split`, or pass {} all",
+                                 trace.path, split, option, option));
+  return out;
+}
+
+// Runs the analytic engine over exactly these samples, once each, with `params` for the policy.
+nlohmann::ordered_json evaluate(RunSetup& setup, const nlohmann::json& params, const std::vector<int>& samples) {
+  setup.policy = make_policy(setup.x.policy_name, params, setup.x.config_path);
+  setup.policy->prepare(setup.trace, setup.profile);
+  setup.walk = std::make_unique<WalkSetup>(
+      WalkSetup{setup.trace, setup.profile, *setup.policy, setup.x.seed, setup.x.workload.result_bytes});
+  setup.sample_order = samples;
+  setup.x.workload.requests = static_cast<long long>(samples.size());
+  setup.devices.resize(1);
+  setup.device_hosts.resize(1);
+  double fp32 = 0;
+  for (const auto& stage : setup.profile.stages) fp32 += setup.x.mac_energy.joules(stage.macs, 32);
+  Metrics metrics(setup.trace.exits(), fp32);
+  RequestLog no_log("");
+  run_analytic(setup, metrics, no_log);
+  return metrics.summary();
+}
+
+double objective_of(const nlohmann::ordered_json& s, const std::string& objective) {
+  return objective == "latency" ? s["latency_s"]["mean"].get<double>()
+                                : s["energy_j_per_inference"]["total"].get<double>();
+}
+
+nlohmann::json as_param(double v, bool integer) {
+  return integer ? nlohmann::json(static_cast<long long>(std::llround(v))) : nlohmann::json(v);
+}
+
+}  // namespace
+
+nlohmann::ordered_json calibrate(const Experiment& experiment, const nlohmann::json& raw_config,
+                                 const CalibrationOptions& opt, nlohmann::json& calibrated_config) {
+  Experiment x = experiment;
+  x.engine = "analytic";
+  RunSetup setup(x);
+  const Tunable& tunable = tunable_of(x.policy_name);
+  const std::string param = opt.param.empty() ? tunable.param : opt.param;
+  if (param.empty())
+    throw InputError(fmt::format("policy \"{}\" has no parameter to calibrate (give --param)", x.policy_name));
+  double hi = tunable.hi;
+  if (tunable.upper == Tunable::Upper::LnClasses) hi = std::log(static_cast<double>(setup.trace.classes()));
+  if (tunable.upper == Tunable::Upper::Exits) hi = setup.trace.exits();
+  const double from = std::isnan(opt.from) ? tunable.lo : opt.from, to = std::isnan(opt.to) ? hi : opt.to;
+  if (opt.steps < 1) throw InputError("--steps: expected at least 1");
+
+  const auto calibration = samples_of(setup.trace, opt.calibration_split, "--calibration-split");
+  const auto evaluation = samples_of(setup.trace, opt.evaluation_split, "--evaluation-split");
+  int final_exit = setup.profile.stages.back().exit;
+  double reference = 0;
+  for (int s : calibration) reference += setup.trace.prediction(s, final_exit) == setup.trace.label(s) ? 1 : 0;
+  reference /= static_cast<double>(calibration.size());
+
+  nlohmann::ordered_json result;
+  result["policy"] = x.policy_name;
+  result["param"] = param;
+  result["objective"] = opt.objective;
+  result["max_drop"] = opt.max_drop;
+  result["final_exit_accuracy_calibration"] = reference;
+  result["candidates"] = nlohmann::json::array();
+  int best = -1;
+  double best_cost = 0;
+  nlohmann::json best_value;
+  for (int i = 0; i < opt.steps; ++i) {
+    const double v = opt.steps == 1 ? from : from + (to - from) * i / (opt.steps - 1);
+    nlohmann::json params = x.policy_params;
+    params[param] = as_param(v, tunable.integer && param == tunable.param);
+    auto s = evaluate(setup, params, calibration);
+    const double accuracy = s["accuracy"], cost = objective_of(s, opt.objective);
+    const bool ok = accuracy >= reference - opt.max_drop - 1e-12;
+    result["candidates"].push_back({{"value", params[param]}, {"accuracy", accuracy}, {opt.objective, cost}, {"meets_target", ok}});
+    if (ok && (best < 0 || cost < best_cost)) {
+      best = i;
+      best_cost = cost;
+      best_value = params[param];
+    }
+  }
+  if (best < 0)
+    throw InputError(fmt::format("no value of {} in [{}, {}] reaches accuracy {:.4f} - {} on the calibration split",
+                                 param, from, to, reference, opt.max_drop));
+  nlohmann::json params = x.policy_params;
+  params[param] = best_value;
+  result["value"] = best_value;
+  result["calibration"] = evaluate(setup, params, calibration);
+  result["evaluation_split"] = opt.evaluation_split;
+  result["evaluation"] = evaluate(setup, params, evaluation);
+  result["evaluated_on_tuned_samples"] = opt.calibration_split == "all" || opt.evaluation_split == "all" ||
+                                         opt.calibration_split == opt.evaluation_split;
+  calibrated_config = raw_config;
+  calibrated_config["policy"]["params"] = params;
+  // Absolute paths: the calibrated config is written elsewhere than the original.
+  calibrated_config["trace"] = std::filesystem::absolute(x.trace_path).string();
+  calibrated_config["profile"] = std::filesystem::absolute(x.profile_path).string();
+  calibrated_config["platform"] = std::filesystem::absolute(x.platform_path).string();
+  if (opt.evaluation_split != "all") calibrated_config["workload"]["split"] = opt.evaluation_split;
+  return result;
+}
+
+}  // namespace tiersim
