@@ -42,15 +42,21 @@ nlohmann::ordered_json evaluate(RunSetup& setup, const nlohmann::json& params, c
   double fp32 = 0;
   for (const auto& stage : setup.profile.stages) fp32 += setup.x.mac_energy.joules(stage.macs, 32);
   Metrics metrics(setup.trace.exits(), fp32);
+  if (setup.x.cost.enabled) metrics.report_cost_units();
   RequestLog no_log("");
   run_analytic(setup, metrics, no_log);
   return metrics.summary();
 }
 
-double objective_of(const nlohmann::ordered_json& s, const std::string& objective) {
-  return objective == "latency" ? s["latency_s"]["mean"].get<double>()
-                                : s["energy_j_per_inference"]["total"].get<double>();
+}  // namespace
+
+double objective_value(const nlohmann::ordered_json& s, const std::string& objective) {
+  if (objective == "latency") return s["latency_s"]["mean"].get<double>();
+  if (objective == "cost") return s["cost_units_per_inference"].get<double>();
+  return s["energy_j_per_inference"]["total"].get<double>();
 }
+
+namespace {
 
 nlohmann::json as_param(double v, bool integer) {
   return integer ? nlohmann::json(static_cast<long long>(std::llround(v))) : nlohmann::json(v);
@@ -72,6 +78,8 @@ nlohmann::ordered_json calibrate(const Experiment& experiment, const nlohmann::j
   if (tunable.upper == Tunable::Upper::Exits) hi = setup.trace.exits();
   const double from = std::isnan(opt.from) ? tunable.lo : opt.from, to = std::isnan(opt.to) ? hi : opt.to;
   if (opt.steps < 1) throw InputError("--steps: expected at least 1");
+  if (opt.objective == "cost" && !x.cost.enabled)
+    throw InputError(fmt::format("{}: --objective cost needs a \"cost\" section (lambda per tier, offload)", x.config_path));
 
   const auto calibration = samples_of(setup.trace, opt.calibration_split, "--calibration-split");
   const auto evaluation = samples_of(setup.trace, opt.evaluation_split, "--evaluation-split");
@@ -95,7 +103,7 @@ nlohmann::ordered_json calibrate(const Experiment& experiment, const nlohmann::j
     nlohmann::json params = x.policy_params;
     params[param] = as_param(v, tunable.integer && param == tunable.param);
     auto s = evaluate(setup, params, calibration);
-    const double accuracy = s["accuracy"], cost = objective_of(s, opt.objective);
+    const double accuracy = s["accuracy"], cost = objective_value(s, opt.objective);
     const bool ok = accuracy >= reference - opt.max_drop - 1e-12;
     result["candidates"].push_back({{"value", params[param]}, {"accuracy", accuracy}, {opt.objective, cost}, {"meets_target", ok}});
     if (ok && (best < 0 || cost < best_cost)) {

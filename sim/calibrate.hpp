@@ -15,13 +15,16 @@ struct CalibrationOptions {
   double from = NAN, to = NAN;    // NaN: the tunable's natural range
   int steps = 101;
   double max_drop = 0.005;        // accuracy below the final exit's, absolute
-  std::string objective = "energy";  // "energy" (total J per inference) or "latency" (mean s)
+  std::string objective = "energy";  // "energy" (J per inference), "latency" (mean s) or "cost" (units)
   std::string calibration_split = "calibration";
   std::string evaluation_split = "test";  // "all" evaluates on everything, tuned samples included
 };
 
 // Returns {"param", "value", "calibration": {...}, "evaluation": {...}, "candidates": [...]} and
 // the config to run with the chosen value (policy params set, workload.split = evaluation split).
+// The value a calibration minimises, read from a run summary.
+double objective_value(const nlohmann::ordered_json& summary, const std::string& objective);
+
 nlohmann::ordered_json calibrate(const Experiment& x, const nlohmann::json& raw_config, const CalibrationOptions& opt,
                                  nlohmann::json& calibrated_config);
 

@@ -6,6 +6,7 @@
 
 #include "error.hpp"
 #include "json_reader.hpp"
+#include "tier.hpp"
 
 namespace tiersim {
 
@@ -112,6 +113,16 @@ Experiment parse_experiment(const nlohmann::json& config, const std::string& con
   if (!energy.is_null()) {
     x.mac_energy.override_from(energy.optional("pj_per_mac"));
     energy.reject_unknown_keys();
+  }
+
+  auto cost = r.optional("cost");
+  if (!cost.is_null()) {
+    x.cost.enabled = true;
+    auto lambda = cost.at("lambda");
+    for (int t = 0; t < 3; ++t) x.cost.lambda[t] = lambda.at(std::string(kTierNames[t])).number_in(0, 1e12);
+    lambda.reject_unknown_keys();
+    x.cost.offload = cost.at("offload").number_in(0, 1e12);
+    cost.reject_unknown_keys();
   }
 
   auto sim = r.optional("simulation");

@@ -3,6 +3,7 @@
 // Schema: experiments/config.schema.json; reference: experiments/README.md.
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -26,6 +27,14 @@ struct Workload {
   ServiceTime service = ServiceTime::Deterministic;  // server compute: as profiled, or Exp(mean = profiled)
 };
 
+// Costs in abstract units (DIMEC-DC): lambda per layer run on a tier, o per offload (each
+// transfer to a higher tier).
+struct CostUnits {
+  bool enabled = false;
+  std::array<double, 3> lambda{1, 1, 1};  // mobile, edge, cloud
+  double offload = 0;
+};
+
 struct Experiment {
   std::string config_path;  // for error messages
   std::string name;
@@ -35,6 +44,7 @@ struct Experiment {
   Workload workload;
   int edge_workers = 1, cloud_workers = 1;
   MacEnergyTable mac_energy = MacEnergyTable::defaults_45nm();
+  CostUnits cost;
   std::string engine = "simgrid";  // "analytic" | "simgrid"
   std::string network_model = "CM02";
   std::uint64_t seed = 1;

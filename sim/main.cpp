@@ -56,9 +56,7 @@ void write_json(const std::string& path, const nlohmann::json& j) {
 
 void print_calibration(const nlohmann::ordered_json& r, const std::string& out_dir) {
   const std::string objective = r["objective"];
-  auto cost = [&](const nlohmann::ordered_json& s) {
-    return objective == "latency" ? s["latency_s"]["mean"].get<double>() : s["energy_j_per_inference"]["total"].get<double>();
-  };
+  auto cost = [&](const nlohmann::ordered_json& s) { return objective_value(s, objective); };
   fmt::print("{} {} = {}: calibration accuracy {:.4f} (final exit {:.4f}, allowed drop {}), {} {:.4g}\n",
              r["policy"].get<std::string>(), r["param"].get<std::string>(), r["value"].dump(),
              r["calibration"]["accuracy"].get<double>(), r["final_exit_accuracy_calibration"].get<double>(),
@@ -122,7 +120,7 @@ int main(int argc, char** argv) {
   calibrate_cmd->add_option("--to", cal.to, "highest value");
   calibrate_cmd->add_option("--steps", cal.steps, "values tried, evenly spaced")->check(CLI::PositiveNumber);
   calibrate_cmd->add_option("--max-drop", cal.max_drop, "accuracy allowed below the final exit's (0.005 = 0.5 points)");
-  calibrate_cmd->add_option("--objective", cal.objective, "what to minimise")->check(CLI::IsMember({"energy", "latency"}));
+  calibrate_cmd->add_option("--objective", cal.objective, "what to minimise")->check(CLI::IsMember({"energy", "latency", "cost"}));
   calibrate_cmd->add_option("--calibration-split", cal.calibration_split, "split to tune on (\"all\": every sample)");
   calibrate_cmd->add_option("--evaluation-split", cal.evaluation_split, "split to evaluate on (\"all\": every sample)");
 

@@ -60,6 +60,7 @@ void Metrics::add(const RequestRecord& r) {
   radio_j_ += r.radio_j;
   bytes_up_ += r.bytes_up;
   decisions_ += static_cast<std::uint64_t>(r.decisions);
+  cost_units_ += r.cost_units;
   last_finish_s_ = std::max(last_finish_s_, r.finish_s);
 }
 
@@ -91,6 +92,7 @@ nlohmann::ordered_json Metrics::summary() const {
   const auto& host = has_override_ ? host_busy_override_ : host_busy_j_;
   s["host_energy_j_per_inference"] = {{"mobile", host[0] / n}, {"edge", host[1] / n}, {"cloud", host[2] / n}};
   if (network_j_ >= 0) s["network_energy_j_per_inference"] = network_j_ / n;
+  if (report_cost_) s["cost_units_per_inference"] = cost_units_ / n;
   s["offloaded_bytes"] = bytes_up_ / n;
   s["policy_decisions"] = decisions_;
   s["simulated_time_s"] = last_finish_s_;

@@ -27,6 +27,7 @@ struct RequestRecord {
   std::array<double, kTiers> host_busy_j{};    // host power above idle while computing, by tier
   double bytes_up = 0;                         // bytes sent to a higher tier (all hops)
   int decisions = 0;                           // times the policy was consulted
+  double cost_units = 0;                       // lambda x layers + o x offloads (when configured)
   double latency_s() const { return finish_s - arrival_s; }
 };
 
@@ -55,6 +56,7 @@ class Metrics {
   void set_host_busy_energy(const std::array<double, kTiers>& joules) { host_busy_override_ = joules; has_override_ = true; }
   // Energy of the platform's links (SimGrid's link energy plugin; SimGrid engine only), whole run.
   void set_network_energy(double joules) { network_j_ = joules; }
+  void report_cost_units() { report_cost_ = true; }
   nlohmann::ordered_json summary() const;
   std::uint64_t requests() const { return requests_; }
 
@@ -68,6 +70,8 @@ class Metrics {
   bool has_override_ = false;
   double network_j_ = -1;  // < 0: not measured
   double fp32_reference_j_ = 0;
+  double cost_units_ = 0;
+  bool report_cost_ = false;
   double radio_j_ = 0, bytes_up_ = 0, last_finish_s_ = 0;
   std::uint64_t decisions_ = 0;
 };

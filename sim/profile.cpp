@@ -41,6 +41,8 @@ static TierModel read_tier(JsonReader r, int stage_count) {
     fm.macs = full.at("macs").number_in(0, 1e18);
     fm.bits = read_bits(full.at("bits"));
     fm.exit = static_cast<int>(full.at("exit").integer_at_least(0));
+    fm.layers = full.number_or("layers", stage_count);
+    if (fm.layers <= 0) full.at("layers").fail("a positive number of layers");
     full.reject_unknown_keys();
     tm.full_model = fm;
   }
@@ -65,6 +67,8 @@ ModelProfile load_profile(const std::string& path) {
     st.macs = s.at("macs").number_in(0, 1e18);
     st.bits = read_bits(s.at("bits"));
     st.output_bytes = s.at("output_bytes").number_in(0, 1e15);
+    st.layers = s.number_or("layers", 1);
+    if (st.layers <= 0) s.at("layers").fail("a positive number of layers");
     auto e = s.optional("exit");
     if (!e.is_null()) {
       st.exit = static_cast<int>(e.integer_at_least(0));

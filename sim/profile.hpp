@@ -16,12 +16,14 @@ struct Stage {
   int bits = 32;            // arithmetic bit width (1 = binary XNOR/popcount)
   int exit = -1;            // trace exit this stage ends in, -1 if none
   double output_bytes = 0;  // activation size sent if offloaded after this stage
+  double layers = 1;        // layers in the stage, for costs in per-layer units (DIMEC-DC's lambda)
 };
 
 struct FullModel {
   double macs = 0;
   int bits = 32;
   int exit = -1;  // trace exit holding this model's predictions
+  double layers = 0;  // layers, for per-layer costs (0 in the file: as many as the profile's stages)
 };
 
 struct TierModel {

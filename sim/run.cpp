@@ -93,13 +93,17 @@ double RunSetup::compute_seconds(const HostInfo& host, const Step& step, std::ui
 
 void RunSetup::charge_compute(RequestRecord& rec, const HostInfo& host, const Step& step, double seconds) const {
   rec.compute_j[index(step.tier)] += x.mac_energy.joules(step.macs, step.bits);
+  rec.cost_units += x.cost.lambda[index(step.tier)] * step.layers;
   rec.host_busy_j[index(step.tier)] += host.busy_core_w() * seconds;
 }
 
 void RunSetup::charge_transfer(RequestRecord& rec, const HostInfo& device, const Step& step, double seconds) const {
   if (step.tier == Tier::Mobile) rec.radio_j += device.radio_tx_w * seconds;
   if (step.to == Tier::Mobile) rec.radio_j += device.radio_rx_w * seconds;
-  if (index(step.to) > index(step.tier)) rec.bytes_up += step.bytes;
+  if (index(step.to) > index(step.tier)) {
+    rec.bytes_up += step.bytes;
+    rec.cost_units += x.cost.offload;
+  }
 }
 
 void RunSetup::finish_record(RequestRecord& rec, const Step& done) const {
@@ -169,6 +173,7 @@ nlohmann::ordered_json run_experiment(const Experiment& x, const std::string& ou
   double fp32_reference_j = 0;
   for (const auto& stage : setup.profile.stages) fp32_reference_j += x.mac_energy.joules(stage.macs, 32);
   Metrics metrics(setup.trace.exits(), fp32_reference_j);
+  if (x.cost.enabled) metrics.report_cost_units();
   {
     RequestLog log(x.requests_csv ? (partial / "requests.csv").string() : "");
     if (x.engine == "analytic")

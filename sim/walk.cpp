@@ -65,7 +65,7 @@ Step Walk::next() {
         ++next_stage_;
         ++compute_steps_;
         if (st.exit >= 0) state_ = State::Decide;
-        return {StepKind::Compute, tier_, tier_, st.macs, st.bits, 0, -1};
+        return {StepKind::Compute, tier_, tier_, st.macs, st.bits, 0, -1, -1, st.layers};
       }
       case State::Decide: {
         const int stage = next_stage_ - 1, exit = profile.stages[stage].exit;
@@ -81,7 +81,7 @@ Step Walk::next() {
         const FullModel& fm = *profile.tiers[index(tier_)].full_model;
         ++compute_steps_;
         state_ = State::FullModelDone;
-        return {StepKind::Compute, tier_, tier_, fm.macs, fm.bits, 0, -1};
+        return {StepKind::Compute, tier_, tier_, fm.macs, fm.bits, 0, -1, -1, fm.layers};
       }
       case State::FullModelDone:
         return finish(profile.tiers[index(tier_)].full_model->exit);

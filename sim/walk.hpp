@@ -19,6 +19,7 @@ struct Step {
   double bytes = 0;
   int exit = -1;        // Done: the exit where the inference ended (tier: where it was computed)
   int prediction = -1;  // Done: the class answered
+  double layers = 0;    // Compute: layers run (for per-layer costs)
 };
 
 struct WalkSetup {

@@ -107,8 +107,23 @@ TEST_CASE("a hand-sized scenario gives the hand-computed latency and energy in b
   }
 }
 
+// Pseudo training dynamics for the BERT trace: its 12 exits' gold-label probabilities taken as
+// 12 epochs (real dynamics come from training; this only exercises the policy in both engines).
+static std::string bert_pseudo_dynamics() {
+  auto dir = testing::scratch_dir("bert_dynamics");
+  auto rows = testing::read_csv(source_path("traces/sst2_bert12.csv"));
+  std::string text = "sample,epoch,gold_prob\n";
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    const double conf = std::stod(rows[i][4]);
+    const bool right = rows[i][2] == rows[i][3];
+    text += rows[i][0] + "," + rows[i][1] + "," + std::to_string(right ? conf : 1 - conf) + "\n";
+  }
+  return testing::write_file(dir + "/dyn.csv", text);
+}
+
 TEST_CASE("analytic and SimGrid engines agree at vanishing load", "[engine][agreement]") {
   const std::vector<json> policies = {
+      {{"name", "dimec_dc"}, {"params", {{"dynamics", bert_pseudo_dynamics()}, {"exit_confidence", 0.9}}}},
       {{"name", "entropy"}, {"params", {{"thresholds", 0.25}}}},
       {{"name", "max_softmax"}, {"params", {{"thresholds", 0.95}}}},
       {{"name", "all-on-edge"}},
@@ -326,4 +341,25 @@ TEST_CASE("calibrate on a split trace tunes on one part and evaluates on the oth
   for (const auto& candidate : c["candidates"])  // nothing cheaper meets the target
     if (candidate["energy"].get<double>() < chosen) CHECK(candidate["accuracy"].get<double>() < target);
   CHECK(testing::read_json(dir + "/cal/calibrated.json")["workload"]["split"] == "test");
+}
+
+// Costs in DIMEC-DC's units with lambda = 1 / 2 / 3 per layer on mobile / edge / cloud and
+// o = 5 per offload, the pools of test_policies.cpp: s0 device (1 layer) = 1; s1 device + offload
+// + 1 edge layer = 1 + 5 + 2 = 8; s2 device = 1; s3 device + offload + 2 cloud layers = 12.
+TEST_CASE("costs in abstract units (lambda per layer, o per offload) are reported", "[engine][cost]") {
+  auto dir = testing::scratch_dir("cost_units");
+  testing::write_file(dir + "/dyn.csv",
+                      "sample,epoch,gold_prob\n0,0,0.9\n0,1,0.95\n1,0,0.2\n1,1,0.6\n2,0,0.5\n2,1,0.7\n3,0,0.1\n3,1,0.1\n");
+  for (const std::string engine : {"analytic", "simgrid"}) {
+    json config = hand_config(engine);
+    config["policy"] = {{"name", "dimec_dc"},
+                        {"params", {{"dynamics", dir + "/dyn.csv"},
+                                    {"pools", {{"easy_min_confidence", 0.55}, {"hard_max_confidence", 0.3}}}}}};
+    config["cost"] = {{"lambda", {{"mobile", 1}, {"edge", 2}, {"cloud", 3}}}, {"offload", 5}};
+    json s = run(config, testing::scratch_dir("cost_units_" + engine));
+    INFO(engine);
+    CHECK(s["cost_units_per_inference"].get<double>() == Approx((1 + 8 + 1 + 12) / 4.0));
+    CHECK(s["policy_info"]["pools"]["medium"]["training_samples"] == 1);
+  }
+  CHECK_FALSE(run(hand_config("analytic"), testing::scratch_dir("cost_units_none")).contains("cost_units_per_inference"));
 }

@@ -5,6 +5,7 @@
 // The profile lets the mobile run stage 0, the edge stages 0-1, the cloud stages 0-2.
 #include <catch2/catch.hpp>
 
+#include "dynamics.hpp"
 #include "error.hpp"
 #include "helpers.hpp"
 #include "policy.hpp"
@@ -264,4 +265,93 @@ TEST_CASE("MEANet derives the hard classes from main-exit accuracy on a calibrat
                     Contains("cfg.json: /policy/params/hard_classes/0: \"z\" is not a class of trace"));
   CHECK_THROWS_WITH(make_policy("meanet", {{"entropy_threshold", -1}}, "cfg.json"),
                     Contains("/policy/params/entropy_threshold: expected a number in [0, 1000], got -1"));
+}
+
+// DIMEC-DC on the tiny trace. Training dynamics (gold-label probability per epoch):
+//   s0 0.9, 0.95 -> mu 0.925, sigma 0.025     s1 0.2, 0.6 -> mu 0.4, sigma 0.2
+//   s2 0.5, 0.7  -> mu 0.6,   sigma 0.1       s3 0.1, 0.1 -> mu 0.1, sigma 0
+// Device-exit (exit 0) confidences: s0 0.9, s1 0.5, s2 0.7, s3 0.4.
+namespace {
+std::string write_dynamics(const std::string& dir) {
+  return testing::write_file(dir + "/dyn.csv",
+                             "sample,epoch,gold_prob\n0,0,0.9\n0,1,0.95\n1,0,0.2\n1,1,0.6\n2,0,0.5\n2,1,0.7\n3,0,0.1\n3,1,0.1\n");
+}
+}  // namespace
+
+TEST_CASE("DIMEC-DC routes easy, medium and hard pools to device, edge and cloud", "[policy][dimec]") {
+  Fixture f;
+  auto dir = testing::scratch_dir("dimec");
+  write_dynamics(dir);
+  // Thresholds on mu: >= 0.55 easy (s0, s2), < 0.3 hard (s3), else medium (s1).
+  // Feature centroids: easy (0.9 + 0.7) / 2 = 0.8, medium 0.5, hard 0.4.
+  nlohmann::json params = {{"dynamics", "dyn.csv"},
+                           {"pools", {{"easy_min_confidence", 0.55}, {"hard_max_confidence", 0.3}}}};
+  auto p = make_policy("dimec_dc", params, dir + "/config.json");
+  p->prepare(f.trace, f.profile);
+  auto s0 = walk(f, *p, 0), s1 = walk(f, *p, 1), s2 = walk(f, *p, 2), s3 = walk(f, *p, 3);
+  CHECK((s0.exit == 0 && s0.tier == Tier::Mobile));  // 0.9: easy
+  CHECK((s1.exit == 1 && s1.tier == Tier::Edge));    // 0.5: medium
+  CHECK(s1.steps == std::vector<std::string>{"C mobile", "T mobile->edge", "C edge", "T edge->mobile"});
+  CHECK((s2.exit == 0 && s2.tier == Tier::Mobile));  // 0.7: easy (0.1 from 0.8, 0.2 from 0.5)
+  CHECK((s3.exit == 2 && s3.tier == Tier::Cloud));   // 0.4: hard
+  CHECK(s3.steps == std::vector<std::string>{"C mobile", "T mobile->cloud", "C cloud", "C cloud", "T cloud->mobile"});
+  auto info = p->describe();
+  CHECK(info["pools"]["easy"]["training_samples"] == 2);
+  CHECK(info["pools"]["easy"]["feature_centroid"][0].get<double>() == Approx(0.8));
+  CHECK(info["pools"]["hard"]["feature_centroid"][0].get<double>() == Approx(0.4));
+
+  params["exit_confidence"] = 0.8;  // s2 (0.7) fails the device gate; s1's edge exit (0.6) fails too
+  auto gated = make_policy("dimec_dc", params, dir + "/config.json");
+  gated->prepare(f.trace, f.profile);
+  CHECK(walk(f, *gated, 0).exit == 0);
+  CHECK(walk(f, *gated, 1).exit == 2);
+  auto g2 = walk(f, *gated, 2);
+  CHECK(g2.exit == 2);
+  CHECK(g2.steps == std::vector<std::string>{"C mobile", "T mobile->edge", "C edge", "T edge->cloud", "C cloud",
+                                             "T cloud->mobile"});
+}
+
+// k-means from (mu, sigma) of the lowest, median and highest mu: s3 (0.1, 0), s2 (0.6, 0.1),
+// s0 (0.925, 0.025). s1 (0.4, 0.2) is 0.22 from s2 and 0.36 from s3: medium; the medium
+// centre moves to (0.5, 0.15) and nothing changes. Pools: easy {s0}, medium {s1, s2}, hard {s3}.
+TEST_CASE("DIMEC-DC pools by k-means in (confidence, variability)", "[policy][dimec]") {
+  Fixture f;
+  auto dir = testing::scratch_dir("dimec_kmeans");
+  write_dynamics(dir);
+  auto p = make_policy("dimec_dc", {{"dynamics", "dyn.csv"}}, dir + "/config.json");
+  p->prepare(f.trace, f.profile);
+  auto info = p->describe();
+  CHECK(info["pools"]["easy"]["training_samples"] == 1);
+  CHECK(info["pools"]["medium"]["training_samples"] == 2);
+  CHECK(info["pools"]["hard"]["training_samples"] == 1);
+  CHECK(info["pools"]["medium"]["feature_centroid"][0].get<double>() == Approx(0.6));
+}
+
+TEST_CASE("training dynamics load from per-epoch CSV and from a data map alike", "[dynamics]") {
+  auto dir = testing::scratch_dir("dynamics");
+  auto csv = load_dynamics(write_dynamics(dir));
+  REQUIRE(csv.size() == 4);
+  CHECK(csv.confidence[1] == Approx(0.4));
+  CHECK(csv.variability[1] == Approx(0.2));
+  CHECK(csv.variability[3] == 0.0);
+  testing::write_file(dir + "/map.jsonl",
+                      "{\"guid\": 3, \"confidence\": 0.1, \"variability\": 0.0, \"correctness\": 0.0}\n"
+                      "{\"guid\": \"1\", \"confidence\": 0.4, \"variability\": 0.2, \"correctness\": 0.5}\n");
+  auto map = load_dynamics(dir + "/map.jsonl");
+  CHECK(map.ids == std::vector<long long>{1, 3});
+  CHECK(map.confidence[0] == Approx(0.4));
+  testing::write_file(dir + "/bad.jsonl", "{\"guid\": 1, \"confidence\": 1.4, \"variability\": 0.1}\n");
+  CHECK_THROWS_WITH(load_dynamics(dir + "/bad.jsonl"), Contains("bad.jsonl:1: confidence 1.4 or variability 0.1 out of range"));
+  testing::write_file(dir + "/bad.csv", "sample,epoch,gold_prob\n0,0,0.5\n0,0,0.6\n");
+  CHECK_THROWS_WITH(load_dynamics(dir + "/bad.csv"), Contains("bad.csv:3: sample 0 has epoch 0 twice"));
+}
+
+TEST_CASE("DIMEC-DC refuses training dynamics of samples the trace does not have", "[policy][dimec][bad-input]") {
+  Fixture f;
+  auto dir = testing::scratch_dir("dimec_bad");
+  testing::write_file(dir + "/dyn.csv", "sample,epoch,gold_prob\n0,0,0.9\n42,0,0.3\n");
+  auto p = make_policy("dimec_dc", {{"dynamics", "dyn.csv"}}, dir + "/config.json");
+  CHECK_THROWS_WITH(p->prepare(f.trace, f.profile), Contains("dyn.csv: sample 42 of the training dynamics is not in trace"));
+  CHECK_THROWS_WITH(make_policy("dimec_dc", {{"dynamics", "dyn.csv"}, {"exit_confidence", 2}}, "c.json"),
+                    Contains("/policy/params/exit_confidence: expected a number in [0, 1], got 2"));
 }
