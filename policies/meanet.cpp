@@ -10,8 +10,9 @@
 // prediction outside the hard set is refused: it cannot be mapped faithfully).
 // Variant "confidence": after the extension block, answer with the main block's prediction
 // when the main confidence beats the extension's.
-// Hard classes are given, or derived as the authors do: the half of the classes with the
-// lowest main-exit accuracy on held-out (calibration) samples.
+// Hard classes are given in the config, or taken from the trace when its sidecar says which
+// classes the extension exit covers (exit_classes), or derived as the authors do: the half of
+// the classes with the lowest main-exit accuracy on held-out (calibration) samples.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -64,7 +65,17 @@ class Meanet : public Policy {
     if (!target.full_model && target.first < 0)
       throw InputError(fmt::format("{}: /tiers/{}: policy \"meanet\" sends complex inputs there, but it runs nothing",
                                    profile.path, tier_name(cloud_)));
-    is_hard_ = hard_param_.is_null() ? derive_hard_classes(trace) : read_hard_classes(trace);
+    const auto declared = trace.meta.exit_classes.find(extension_exit_);
+    hard_from_ = !hard_param_.is_null() ? "config" : declared != trace.meta.exit_classes.end() ? "trace" : "split:" + calibration_split_;
+    if (!hard_param_.is_null()) {
+      is_hard_ = read_hard_classes(trace);
+    } else if (declared != trace.meta.exit_classes.end()) {  // the network's own extension classes
+      class_names_ = trace.meta.class_names;
+      is_hard_.assign(trace.classes(), false);
+      for (int k : declared->second) is_hard_[k] = true;
+    } else {
+      is_hard_ = derive_hard_classes(trace);
+    }
     check_extension_predictions(trace);
   }
 
@@ -72,7 +83,7 @@ class Meanet : public Policy {
     nlohmann::json hard = nlohmann::json::array();
     for (std::size_t k = 0; k < is_hard_.size(); ++k)
       if (is_hard_[k]) hard.push_back(class_names_[k]);
-    return {{"hard_classes", hard}, {"hard_classes_from", hard_param_.is_null() ? "split:" + calibration_split_ : "config"}};
+    return {{"hard_classes", hard}, {"hard_classes_from", hard_from_}};
   }
 
  private:
@@ -146,7 +157,7 @@ class Meanet : public Policy {
   int main_exit_ = 0, extension_exit_ = 1;
   Tier cloud_ = Tier::Cloud;
   bool confidence_variant_ = false;
-  std::string calibration_split_;
+  std::string calibration_split_, hard_from_;
   nlohmann::json hard_param_;
   std::vector<bool> is_hard_;
   std::vector<std::string> class_names_;

@@ -56,6 +56,23 @@ static TraceMeta load_meta(const std::string& path) {
   m.exit_accuracy = number_list(r.optional("exit_accuracy"));
   m.exit_time_s = number_list(r.optional("exit_time_s"));
   m.notes = r.string_or("notes", "");  // free text for humans
+  auto restricted = r.optional("exit_classes");
+  if (!restricted.is_null())
+    for (const auto& key : restricted.keys()) {
+      auto list = restricted.at(key);
+      int exit = -1;
+      try {
+        exit = std::stoi(key);
+      } catch (const std::exception&) {
+      }
+      if (exit < 0 || exit >= static_cast<int>(m.exit_names.size()))
+        list.fail(fmt::format("an exit index (0..{}) as the key, got \"{}\"", m.exit_names.size() - 1, key));
+      for (const auto& name : string_list(list)) {
+        auto it = std::find(m.class_names.begin(), m.class_names.end(), name);
+        if (it == m.class_names.end()) list.fail(fmt::format("class names of \"classes\", got \"{}\"", name));
+        m.exit_classes[exit].push_back(static_cast<int>(it - m.class_names.begin()));
+      }
+    }
   r.optional("generator");  // free-form record of how the trace was produced
   r.reject_unknown_keys();
   return m;
@@ -104,6 +121,10 @@ Trace load_trace(const std::string& csv_path) {
                            exits - 1));
     row.label = static_cast<int>(csv.integer(c_label));
     row.prediction = static_cast<int>(csv.integer(c_pred));
+    if (auto it = t.meta.exit_classes.find(row.exit); it != t.meta.exit_classes.end() &&
+        std::find(it->second.begin(), it->second.end(), row.prediction) == it->second.end())
+      csv.fail(fmt::format("prediction {} at exit {} is outside the classes the sidecar gives that exit", row.prediction,
+                           row.exit));
     for (auto [name, v] : {std::pair{"label", row.label}, std::pair{"prediction", row.prediction}})
       if (v < 0 || v >= classes)
         csv.fail(fmt::format("{} {} is outside the {} classes (expected 0..{})", name, v, classes, classes - 1));

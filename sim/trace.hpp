@@ -4,6 +4,7 @@
 #include <Eigen/Core>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,9 @@ struct TraceMeta {
   std::vector<double> exit_accuracy;  // as recorded by the producer (optional, may be empty)
   std::vector<double> exit_time_s;    // measured mean seconds per exit's stage (optional)
   std::string notes;
+  // Exits whose classifier covers only some classes (e.g. MEANet's extension over the hard
+  // classes): exit index -> class indices. Predictions there stay within the set.
+  std::map<int, std::vector<int>> exit_classes;
 };
 
 struct Trace {

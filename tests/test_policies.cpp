@@ -5,6 +5,8 @@
 // The profile lets the mobile run stage 0, the edge stages 0-1, the cloud stages 0-2.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 #include "dynamics.hpp"
 #include "error.hpp"
 #include "helpers.hpp"
@@ -354,4 +356,24 @@ TEST_CASE("DIMEC-DC refuses training dynamics of samples the trace does not have
   CHECK_THROWS_WITH(p->prepare(f.trace, f.profile), Contains("dyn.csv: sample 42 of the training dynamics is not in trace"));
   CHECK_THROWS_WITH(make_policy("dimec_dc", {{"dynamics", "dyn.csv"}, {"exit_confidence", 2}}, "c.json"),
                     Contains("/policy/params/exit_confidence: expected a number in [0, 1], got 2"));
+}
+
+TEST_CASE("a trace can declare the classes an exit covers; MEANet takes them as hard classes", "[policy][meanet][trace]") {
+  auto dir = testing::scratch_dir("exit_classes");
+  std::filesystem::copy_file(testing::source_path("tests/data/tiny.csv"), dir + "/t.csv");
+  auto sidecar = testing::read_json(testing::source_path("tests/data/tiny.json"));
+  sidecar["exit_classes"] = {{"1", {"a", "b"}}};  // exit 1 predicts 0, 1, 1, 0: within {a, b}
+  testing::write_file(dir + "/t.json", sidecar.dump());
+  Fixture f = meanet_fixture();
+  f.trace = load_trace(dir + "/t.csv");
+  auto p = make("meanet", {{"entropy_threshold", 1.0}}, f);
+  CHECK(p->describe()["hard_classes"] == nlohmann::json{"a", "b"});
+  CHECK(p->describe()["hard_classes_from"] == "trace");
+  sidecar["exit_classes"] = {{"1", {"b", "c"}}};
+  testing::write_file(dir + "/t.json", sidecar.dump());
+  CHECK_THROWS_WITH(load_trace(dir + "/t.csv"),
+                    Contains("t.csv:3: prediction 0 at exit 1 is outside the classes the sidecar gives that exit"));
+  sidecar["exit_classes"] = {{"1", {"z"}}};
+  testing::write_file(dir + "/t.json", sidecar.dump());
+  CHECK_THROWS_WITH(load_trace(dir + "/t.csv"), Contains("t.json: /exit_classes/1: expected class names"));
 }
