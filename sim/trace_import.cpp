@@ -56,6 +56,15 @@ Trace assemble(const std::string& path, std::map<long long, std::pair<int, std::
   return t;
 }
 
+TraceMeta meta_from(const ImportOptions& opt) {
+  TraceMeta meta;
+  meta.class_names = opt.class_names;
+  meta.dataset = opt.dataset;
+  meta.model = opt.model;
+  meta.source = opt.source;
+  return meta;
+}
+
 float checked_confidence(const CsvReader& csv, std::size_t col) {
   double c = csv.real(col);
   if (!(c >= 0.0 && c <= 1.0)) csv.fail(fmt::format("confidence {} is not in [0, 1]", c));
@@ -81,7 +90,7 @@ Trace import_long(const std::string& path, const ImportOptions& opt) {
     max_exit = std::max(max_exit, exit);
     max_class = std::max({max_class, label, pred});
   }
-  TraceMeta meta{opt.class_names, {}, opt.dataset, opt.model, opt.source, {}, {}};
+  TraceMeta meta = meta_from(opt);
   if (meta.class_names.empty())
     for (int k = 0; k <= max_class; ++k) meta.class_names.push_back(fmt::format("class{}", k));
   for (int e = 0; e <= max_exit; ++e) meta.exit_names.push_back(fmt::format("exit{}", e));
@@ -122,7 +131,7 @@ Trace import_wide(const std::string& path, const ImportOptions& opt) {
       time_sum[b] += csv.real(c_time[b]);
     }
   }
-  TraceMeta meta{opt.class_names, {}, opt.dataset, opt.model, opt.source, {}, {}};
+  TraceMeta meta = meta_from(opt);
   if (meta.class_names.empty())
     for (int k = 0; k <= max_class; ++k)
       meta.class_names.push_back(names.count(k) ? names[k] : fmt::format("class{}", k));
