@@ -7,23 +7,21 @@
 #include <fstream>
 #include <iostream>
 
+#include <unistd.h>
+
 #include "calibrate.hpp"
 #include "config.hpp"
 #include "error.hpp"
 #include "json_reader.hpp"
 #include "policy.hpp"
 #include "run.hpp"
+#include "runner.hpp"
+#include "sweep.hpp"
 #include "trace_import.hpp"
 
 using namespace tiersim;
 
 namespace {
-
-Experiment load_experiment(const std::string& path, const std::vector<std::string>& overrides) {
-  auto config = read_json_file(path);
-  for (const auto& o : overrides) apply_override(config, o);
-  return parse_experiment(config, path);
-}
 
 void print_trace_info(const std::string& path) {
   Trace t = load_trace(path);
@@ -67,6 +65,32 @@ void print_calibration(const nlohmann::ordered_json& r, const std::string& out_d
   fmt::print("written: {0}/calibration.json (every candidate), {0}/calibrated.json (config to run)\n", out_dir);
 }
 
+void parse_shard(const std::string& text, RunnerOptions& options) {
+  const auto slash = text.find('/');
+  try {
+    if (slash == std::string::npos) throw std::invalid_argument(text);
+    std::size_t used_i = 0, used_n = 0;
+    options.shard = std::stoi(text.substr(0, slash), &used_i);
+    options.shards = std::stoi(text.substr(slash + 1), &used_n);
+    if (used_i != slash || used_n != text.size() - slash - 1) throw std::invalid_argument(text);
+  } catch (const std::exception&) {
+    throw InputError(fmt::format("--shard {}: expected I/N, e.g. 0/4", text));
+  }
+}
+
+int report_run(const std::vector<RunPoint>& points, const RunnerReport& report, const std::string& out_dir) {
+  if (points.size() == 1 && report.ran == 1 && report.failed == 0) {
+    std::ifstream in(out_dir + "/runs/" + points[0].id + "/summary.json");
+    print_summary_line(points[0].id, nlohmann::ordered_json::parse(in));
+  } else {
+    fmt::print("{} points: {} run, {} already complete, {} failed\n", points.size(), report.ran, report.skipped,
+               report.failed);
+  }
+  for (const auto& failure : report.failures) fmt::print(stderr, "tiersim: point {}\n", failure);
+  fmt::print("results in {}/runs/ and {}/summary.csv\n", out_dir, out_dir);
+  return report.failed > 0 ? 1 : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -79,8 +103,14 @@ int main(int argc, char** argv) {
   run->add_option("config", config_path, "experiment JSON")->required();
   run->add_option("-o,--out", out_dir, "output directory")->required();
   run->add_option("--set", overrides, "override a config value: PATH=JSON (e.g. simulation.engine=analytic)");
-  bool requests_csv = false;
-  run->add_flag("--requests", requests_csv, "also write requests.csv (one row per request)");
+  RunnerOptions runner;
+  runner.jobs = static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
+  std::string shard;
+  run->add_flag("--requests", runner.requests_csv, "also write requests.csv (one row per request)");
+  run->add_option("-j,--jobs", runner.jobs, "worker processes for a sweep (default: the cores)")->check(CLI::PositiveNumber);
+  run->add_flag("--resume", runner.resume, "skip points whose complete outputs exist for the same resolved config");
+  run->add_flag("--force", runner.force, "write into a directory that holds another config's results");
+  run->add_option("--shard", shard, "run the I-th of N disjoint shares of the points: I/N, 0 <= I < N");
 
   auto* validate = app.add_subcommand("validate", "check a config and its inputs without running it");
   validate->add_option("config", config_path, "experiment JSON")->required();
@@ -129,16 +159,22 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   try {
     if (*run) {
-      Experiment x = load_experiment(config_path, overrides);
-      x.requests_csv = x.requests_csv || requests_csv;
-      auto summary = run_experiment(x, out_dir);
-      print_summary_line(x.name, summary);
-      fmt::print("results in {}/runs/{}/summary.json and {}/summary.csv\n", out_dir, x.name, out_dir);
+      auto config = read_json_file(config_path);
+      for (const auto& o : overrides) apply_override(config, o);
+      if (!shard.empty()) parse_shard(shard, runner);
+      const auto points = expand_sweep(config, config_path);
+      const auto report = run_points(points, config, config_path, out_dir, runner);
+      return report_run(points, report, out_dir);
     } else if (*validate) {
-      Experiment x = load_experiment(config_path, overrides);
-      validate_experiment(x);
-      fmt::print("{}: valid ({} engine, policy {}, {} devices, {} requests)\n", config_path, x.engine,
-                 x.policy_name, x.workload.devices, x.workload.requests);
+      auto config = read_json_file(config_path);
+      for (const auto& o : overrides) apply_override(config, o);
+      const auto points = expand_sweep(config, config_path);
+      for (const auto& p : points) parse_experiment(p.config, config_path);
+      Experiment x = parse_experiment(points.front().config, config_path);
+      validate_experiment(x);  // the inputs, fully, for the first point (one SimGrid engine per process)
+      fmt::print("{}: valid: {} point{} ({} engine, policy {}, {} devices, {} requests in the first)\n", config_path,
+                 points.size(), points.size() == 1 ? "" : "s", x.engine, x.policy_name, x.workload.devices,
+                 x.workload.requests);
     } else if (*imp) {
       Trace t = import_trace(trace_in, import);
       write_trace(t, trace_out);

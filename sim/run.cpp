@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "error.hpp"
 #include "rng.hpp"
@@ -137,34 +138,45 @@ static void write_text_atomically(const fs::path& path, const std::string& text)
   fs::rename(tmp, path);
 }
 
-// summary.csv: one row per completed run under DIR/runs, rebuilt from their summary.json files.
-static void rebuild_summary_csv(const fs::path& dir) {
+void rebuild_summary_csv(const std::string& out_dir) {
+  const fs::path dir(out_dir);
   std::vector<fs::path> runs;
-  for (const auto& entry : fs::directory_iterator(dir / "runs"))
-    if (fs::exists(entry.path() / "summary.json")) runs.push_back(entry.path());
+  if (fs::exists(dir / "runs"))
+    for (const auto& entry : fs::directory_iterator(dir / "runs"))
+      if (entry.is_directory() && fs::exists(entry.path() / "summary.json")) runs.push_back(entry.path());
   std::sort(runs.begin(), runs.end());
-  std::string text;
-  std::vector<std::string> header;
+  // Columns: the union of every run's flattened keys, in first-seen order (runs may differ,
+  // e.g. policy_info only for some policies); a run without a key leaves its cell empty.
+  std::vector<std::string> header{"run"};
+  std::map<std::string, std::size_t> column;
+  std::vector<std::map<std::string, std::string>> rows;
   for (const auto& run : runs) {
     std::ifstream in(run / "summary.json");
-    auto j = nlohmann::ordered_json::parse(in);
     std::vector<std::pair<std::string, std::string>> cells;
-    flatten(j, "", cells);
-    if (header.empty()) {
-      header.push_back("run");
-      for (const auto& [k, v] : cells) header.push_back(k);
-      text += fmt::format("{}\n", fmt::join(header, ","));
+    flatten(nlohmann::ordered_json::parse(in), "", cells);
+    std::map<std::string, std::string> row{{"run", run.filename().string()}};
+    for (auto& [key, value] : cells) {
+      if (!column.count(key)) {
+        column[key] = header.size();
+        header.push_back(key);
+      }
+      row[key] = value.find(',') == std::string::npos ? value : "\"" + value + "\"";
     }
-    std::vector<std::string> row{run.filename().string()};
-    for (const auto& [k, v] : cells) row.push_back(v.find(',') == std::string::npos ? v : "\"" + v + "\"");
-    text += fmt::format("{}\n", fmt::join(row, ","));
+    rows.push_back(std::move(row));
+  }
+  std::string text = fmt::format("{}\n", fmt::join(header, ","));
+  for (const auto& row : rows) {
+    std::vector<std::string> cells;
+    for (const auto& key : header) cells.push_back(row.count(key) ? row.at(key) : "");
+    text += fmt::format("{}\n", fmt::join(cells, ","));
   }
   write_text_atomically(dir / "summary.csv", text);
 }
 
 void validate_experiment(const Experiment& x) { RunSetup setup(x); }
 
-nlohmann::ordered_json run_experiment(const Experiment& x, const std::string& out_dir) {
+nlohmann::ordered_json run_experiment(const Experiment& x, const std::string& out_dir, const nlohmann::json& resolved,
+                                      const nlohmann::json& sweep_values) {
   const auto started = std::chrono::steady_clock::now();
   RunSetup setup(x);
   const fs::path dir(out_dir), run_dir = dir / "runs" / x.name, partial = dir / "runs" / (x.name + ".partial");
@@ -189,13 +201,14 @@ nlohmann::ordered_json run_experiment(const Experiment& x, const std::string& ou
   if (auto info = setup.policy->describe(); !info.is_null()) summary["policy_info"] = info;
   summary["seed"] = x.seed;
   summary["tiersim_version"] = TIERSIM_VERSION;
+  if (!sweep_values.empty()) summary["sweep"] = sweep_values;
   summary["wall_time_s"] =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  write_text_atomically(partial / "config.json", resolved.dump(2) + "\n");
   write_text_atomically(partial / "summary.json", summary.dump(2) + "\n");
   // The run appears under its final name only once complete.
   fs::remove_all(run_dir);
   fs::rename(partial, run_dir);
-  rebuild_summary_csv(dir);
   return summary;
 }
 

@@ -49,8 +49,14 @@ struct RunSetup {
 void run_analytic(RunSetup& setup, Metrics& metrics, RequestLog& log);
 void run_simgrid(RunSetup& setup, Metrics& metrics, RequestLog& log);
 
-// Runs one experiment and writes DIR/runs/<name>/ and DIR/summary.csv. Returns the summary.
-nlohmann::ordered_json run_experiment(const Experiment& x, const std::string& out_dir);
+// Runs one experiment and writes DIR/runs/<name>/ (summary.json, config.json = `resolved`,
+// requests.csv when asked), complete or not at all. Returns the summary.
+// `sweep_values` (swept path -> value) is recorded in the summary when not empty.
+nlohmann::ordered_json run_experiment(const Experiment& x, const std::string& out_dir, const nlohmann::json& resolved,
+                                      const nlohmann::json& sweep_values = nlohmann::json::object());
+
+// DIR/summary.csv: one row per completed run under DIR/runs, rebuilt from their summary.json.
+void rebuild_summary_csv(const std::string& out_dir);
 
 // Loads and checks everything a run needs without simulating (for `tiersim validate`).
 void validate_experiment(const Experiment& x);

@@ -358,7 +358,7 @@ TEST_CASE("DIMEC-DC refuses training dynamics of samples the trace does not have
                     Contains("/policy/params/exit_confidence: expected a number in [0, 1], got 2"));
 }
 
-TEST_CASE("a trace can declare the classes an exit covers; MEANet takes them as hard classes", "[policy][meanet][trace]") {
+TEST_CASE("a trace can declare the classes an exit covers and MEANet takes them as hard classes", "[policy][meanet][trace]") {
   auto dir = testing::scratch_dir("exit_classes");
   std::filesystem::copy_file(testing::source_path("tests/data/tiny.csv"), dir + "/t.csv");
   auto sidecar = testing::read_json(testing::source_path("tests/data/tiny.json"));

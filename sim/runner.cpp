@@ -1,0 +1,162 @@
+#include "runner.hpp"
+
+#include <fmt/format.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "config.hpp"
+#include "error.hpp"
+#include "run.hpp"
+
+namespace tiersim {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A point is complete when its folder has a summary and the same resolved config.
+bool complete(const fs::path& run_dir, const nlohmann::json& resolved) {
+  if (!fs::exists(run_dir / "summary.json") || !fs::exists(run_dir / "config.json")) return false;
+  try {
+    return nlohmann::json::parse(slurp(run_dir / "config.json")) == resolved;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+// DIR/experiment.json records which config the directory belongs to.
+void claim_directory(const fs::path& dir, const nlohmann::json& original, bool force) {
+  fs::create_directories(dir / "runs");
+  const fs::path marker = dir / "experiment.json";
+  if (fs::exists(marker) && !force) {
+    nlohmann::json previous;
+    try {
+      previous = nlohmann::json::parse(slurp(marker));
+    } catch (const std::exception&) {
+    }
+    if (previous != original)
+      throw InputError(fmt::format("{}: holds the results of a different config (see {}); use another directory "
+                                   "or --force", dir.string(), marker.string()));
+  }
+  std::ofstream(marker) << original.dump(2) << "\n";
+}
+
+class Progress {
+ public:
+  explicit Progress(int total) : total_(total), tty_(isatty(fileno(stdout))), start_(std::chrono::steady_clock::now()) {}
+  void done(const std::string& id, bool ok) {
+    ++done_;
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const double rate = done_ / std::max(elapsed, 1e-9), eta = (total_ - done_) / std::max(rate, 1e-9);
+    if (tty_) {
+      const int width = 30, filled = total_ ? width * done_ / total_ : width;
+      fmt::print("\r[{}{}] {}/{} points, {:.2f}/s, ETA {:.0f} s ", std::string(filled, '#'),
+                 std::string(width - filled, '.'), done_, total_, rate, eta);
+      if (done_ == total_) fmt::print("\n");
+    } else {
+      fmt::print("[{}/{}] {} {} ({:.2f} points/s, ETA {:.0f} s)\n", done_, total_, id, ok ? "done" : "FAILED", rate, eta);
+    }
+    std::fflush(stdout);
+  }
+
+ private:
+  int total_, done_ = 0;
+  bool tty_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+// Child process: runs one point, reports failure in DIR/runs/<id>.error; never returns.
+[[noreturn]] void run_child(const Experiment& x, const std::string& out_dir, const RunPoint& point) {
+  int status = 0;
+  try {
+    run_experiment(x, out_dir, point.config, point.values);
+  } catch (const std::exception& e) {
+    std::ofstream(fs::path(out_dir) / "runs" / (x.name + ".error")) << e.what() << "\n";
+    status = 1;
+  }
+  std::fflush(nullptr);
+  _exit(status);
+}
+
+}  // namespace
+
+RunnerReport run_points(const std::vector<RunPoint>& points, const nlohmann::json& original_config,
+                        const std::string& config_path, const std::string& out_dir, const RunnerOptions& options) {
+  if (options.shards < 1) throw InputError(fmt::format("--shard: expected N >= 1 shards, got {}", options.shards));
+  if (options.shard < 0 || options.shard >= options.shards)
+    throw InputError(fmt::format("--shard: expected 0 <= I < N, got {}/{}", options.shard, options.shards));
+  std::vector<std::pair<Experiment, const RunPoint*>> todo;
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    Experiment x = parse_experiment(points[i].config, config_path);
+    x.name = points[i].id;
+    x.requests_csv = x.requests_csv || options.requests_csv;
+    if (static_cast<int>(i % static_cast<std::size_t>(options.shards)) == options.shard) todo.emplace_back(x, &points[i]);
+  }
+  const fs::path dir(out_dir);
+  claim_directory(dir, original_config, options.force);
+  RunnerReport report;
+  std::vector<std::pair<Experiment, const RunPoint*>> pending;
+  for (auto& item : todo) {
+    if (options.resume && complete(dir / "runs" / item.second->id, item.second->config))
+      ++report.skipped;
+    else
+      pending.push_back(item);
+  }
+  if (pending.size() == 1) {  // in this process: errors surface as they are
+    run_experiment(pending[0].first, out_dir, pending[0].second->config, pending[0].second->values);
+    report.ran = 1;
+    rebuild_summary_csv(out_dir);
+    return report;
+  }
+  Progress progress(static_cast<int>(pending.size()));
+  std::map<pid_t, std::size_t> running;
+  std::size_t next = 0;
+  auto reap = [&] {
+    int status = 0;
+    const pid_t pid = wait(&status);
+    if (pid < 0) return;
+    const std::size_t i = running.at(pid);
+    running.erase(pid);
+    const std::string& id = pending[i].second->id;
+    const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    ++report.ran;
+    if (!ok) {
+      ++report.failed;
+      const fs::path error = dir / "runs" / (id + ".error");
+      std::string message = fs::exists(error) ? slurp(error) : fmt::format("worker ended with status {}", status);
+      while (!message.empty() && message.back() == '\n') message.pop_back();
+      report.failures.push_back(fmt::format("{}: {}", id, message));
+    }
+    progress.done(id, ok);
+  };
+  std::fflush(nullptr);
+  while (next < pending.size() || !running.empty()) {
+    if (next < pending.size() && static_cast<int>(running.size()) < std::max(1, options.jobs)) {
+      fs::remove(dir / "runs" / (pending[next].second->id + ".error"));
+      const pid_t pid = fork();
+      if (pid < 0) throw std::runtime_error("fork failed");
+      if (pid == 0) run_child(pending[next].first, out_dir, *pending[next].second);
+      running[pid] = next++;
+    } else {
+      reap();
+    }
+  }
+  rebuild_summary_csv(out_dir);
+  return report;
+}
+
+}  // namespace tiersim

@@ -1,0 +1,158 @@
+// Sweeps and the parallel runner: expansion, stable ids, -j independence, resume, failures,
+// sharding, and the errors for bad sweeps and reused directories.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "error.hpp"
+#include "helpers.hpp"
+#include "sweep.hpp"
+
+using nlohmann::json;
+using testing::source_path;
+using Catch::Matchers::Contains;
+
+namespace {
+
+json base() {
+  return {{"name", "sw"},
+          {"trace", source_path("traces/sst2_bert12.csv")},
+          {"profile", source_path("traces/sst2_bert12.profile.json")},
+          {"platform", source_path("platforms/wifi_edge_cloud.xml")},
+          {"policy", {{"name", "entropy"}, {"params", {{"thresholds", 0.2}}}}},
+          {"workload", {{"devices", 4}, {"requests", 2000}, {"arrival", {{"process", "poisson"}, {"rate_hz", 1}}}}}};
+}
+
+json with_sweep(json config, json sweep) {
+  config["sweep"] = std::move(sweep);
+  return config;
+}
+
+// Every run's summary.json without its wall time, by run id.
+std::map<std::string, std::string> summaries(const std::string& dir) {
+  std::map<std::string, std::string> out;
+  for (const auto& entry : std::filesystem::directory_iterator(dir + "/runs")) {
+    if (!entry.is_directory()) continue;
+    std::ifstream in(entry.path() / "summary.json");
+    std::string line, text;
+    while (std::getline(in, line))
+      if (line.find("\"wall_time_s\"") == std::string::npos) text += line + "\n";
+    out[entry.path().filename().string()] = text;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a sweep expands grids, zipped lists and seeds into points with stable ids", "[sweep]") {
+  auto config = with_sweep(base(), {{"grid", {{"policy.params.thresholds", {{"linspace", {0, 0.6, 4}}}}}},
+                                    {"zip", {{"workload.devices", {2, 4}}, {"workload.arrival.rate_hz", {2, 1}}}},
+                                    {"seeds", 3}});
+  auto points = tiersim::expand_sweep(config, "c.json");
+  REQUIRE(points.size() == 4 * 2 * 3);
+  std::set<std::string> ids;
+  for (const auto& p : points) ids.insert(p.id);
+  CHECK(ids.size() == points.size());
+  CHECK(points[0].config["policy"]["params"]["thresholds"] == 0.0);
+  CHECK(points[0].config["workload"]["devices"] == 2);
+  CHECK(points[0].config["workload"]["arrival"]["rate_hz"] == 2);
+  CHECK(points[0].config["simulation"]["seed"] == 1);
+  CHECK(points[2].config["simulation"]["seed"] == 3);
+  CHECK(points[3].config["workload"]["devices"] == 4);  // zip moves both keys together
+  CHECK(points[3].config["workload"]["arrival"]["rate_hz"] == 1);
+  CHECK(points[23].config["policy"]["params"]["thresholds"].get<double>() == Approx(0.6));
+  CHECK_FALSE(points[0].config.contains("sweep"));
+  CHECK(points[0].values["workload.devices"] == 2);
+  // Same config -> same ids; a different base value -> different ids.
+  CHECK(tiersim::expand_sweep(config, "c.json")[5].id == points[5].id);
+  config["workload"]["requests"] = 3000;
+  CHECK(tiersim::expand_sweep(config, "c.json")[5].id != points[5].id);
+}
+
+TEST_CASE("ranges: range excludes its stop, linspace and logspace include both ends", "[sweep]") {
+  auto values = [](json spec) {
+    std::vector<json> out;
+    for (const auto& p : tiersim::expand_sweep(with_sweep(base(), {{"grid", {{"workload.devices", spec}}}}), "c.json"))
+      out.push_back(p.config["workload"]["devices"]);
+    return out;
+  };
+  CHECK(values({{"range", {1, 10, 4}}}) == std::vector<json>{1, 5, 9});
+  auto rates = tiersim::expand_sweep(
+      with_sweep(base(), {{"grid", {{"workload.arrival.rate_hz", {{"logspace", {-1, 1, 3}}}}}}}), "c.json");
+  REQUIRE(rates.size() == 3);
+  CHECK(rates[0].config["workload"]["arrival"]["rate_hz"].get<double>() == Approx(0.1));
+  CHECK(rates[2].config["workload"]["arrival"]["rate_hz"].get<double>() == Approx(10));
+}
+
+TEST_CASE("bad sweeps are refused with their /sweep path", "[sweep][bad-input]") {
+  CHECK_THROWS_WITH(tiersim::expand_sweep(with_sweep(base(), {{"grid", {{"workload.devcies", {1, 2}}}}}), "c.json"),
+                    Contains("c.json: /sweep/grid/workload.devcies: \"workload.devcies\" names no config key"));
+  CHECK_THROWS_WITH(tiersim::expand_sweep(with_sweep(base(), {{"grid", {{"workload.devices", {{"range", {5, 1, 1}}}}}}}), "c.json"),
+                    Contains("/sweep/grid/workload.devices: expected at least one value (this range is empty)"));
+  CHECK_THROWS_WITH(tiersim::expand_sweep(with_sweep(base(), {{"zip", {{"workload.devices", {1, 2}}, {"workload.requests", {5}}}}}), "c.json"),
+                    Contains("/sweep/zip/workload.requests: expected 2 values like the other zipped keys, got 1"));
+  CHECK_THROWS_WITH(tiersim::expand_sweep(with_sweep(base(), {{"grid", {{"workload.devices", {0, 1}}}}}), "c.json"),
+                    Contains("a value of \"workload.devices\" is not valid"));
+  CHECK_THROWS_WITH(tiersim::expand_sweep(with_sweep(base(), {{"seeds", 0}}), "c.json"), Contains("/sweep/seeds"));
+}
+
+TEST_CASE("parallel and serial runs give identical summaries and resume reruns only what is missing", "[sweep][runner]") {
+  auto dir = testing::scratch_dir("runner");
+  auto path = testing::write_config(dir, with_sweep(base(), {{"grid", {{"policy.params.thresholds", {0.1, 0.3, 0.5}}}},
+                                                             {"zip", {{"simulation.engine", {"analytic", "simgrid"}}}}}));
+  auto serial = testing::run_cli("run " + path + " -o " + dir + "/j1 -j 1");
+  auto parallel = testing::run_cli("run " + path + " -o " + dir + "/j2 -j 2");
+  INFO(serial.err << parallel.err);
+  REQUIRE(serial.status == 0);
+  REQUIRE(parallel.status == 0);
+  auto a = summaries(dir + "/j1"), b = summaries(dir + "/j2");
+  CHECK(a.size() == 6);
+  CHECK(a == b);
+  // Lose one point, as a killed run would; resume runs it alone and the summary is the same.
+  std::filesystem::remove_all(dir + "/j2/runs/" + a.begin()->first);
+  auto resumed = testing::run_cli("run " + path + " -o " + dir + "/j2 -j 2 --resume");
+  CHECK_THAT(resumed.out, Contains("6 points: 1 run, 5 already complete, 0 failed"));
+  CHECK(summaries(dir + "/j2") == a);
+  std::ifstream csv1(dir + "/j1/summary.csv"), csv2(dir + "/j2/summary.csv");
+  std::string l1, l2;
+  int rows = 0;
+  while (std::getline(csv1, l1) && std::getline(csv2, l2)) ++rows;
+  CHECK(rows == 7);
+  // Another config into the same directory is refused unless forced.
+  auto other = base();
+  other["workload"]["requests"] = 100;
+  auto other_path = testing::write_file(dir + "/other.json", other.dump());
+  auto refused = testing::run_cli("run " + other_path + " -o " + dir + "/j1");
+  CHECK(refused.status == 2);
+  CHECK_THAT(refused.err, Contains("holds the results of a different config"));
+  CHECK(testing::run_cli("run " + other_path + " -o " + dir + "/j1 --force").status == 0);
+}
+
+TEST_CASE("a failing point is reported by id and does not stop the others", "[sweep][runner]") {
+  auto dir = testing::scratch_dir("runner_fail");
+  auto config = with_sweep(base(), {{"grid", {{"workload.devices", {2, 20000}}}}});  // the platform has 10 000 phones
+  auto path = testing::write_config(dir, config);
+  auto r = testing::run_cli("run " + path + " -o " + dir + "/out -j 2");
+  CHECK(r.status == 1);
+  CHECK_THAT(r.out, Contains("2 points: 2 run, 0 already complete, 1 failed"));
+  CHECK_THAT(r.err, Contains("expected at most the 10000 mobile hosts"));
+  CHECK(summaries(dir + "/out").size() == 1);
+}
+
+TEST_CASE("shards are disjoint and together cover every point", "[sweep][runner]") {
+  auto dir = testing::scratch_dir("shards");
+  auto path = testing::write_config(dir, with_sweep(base(), {{"grid", {{"policy.params.thresholds", {0.1, 0.2, 0.3, 0.4, 0.5}}}},
+                                                             {"zip", {{"simulation.engine", {"analytic"}}}}}));
+  REQUIRE(testing::run_cli("run " + path + " -o " + dir + "/all -j 2").status == 0);
+  REQUIRE(testing::run_cli("run " + path + " -o " + dir + "/shared -j 1 --shard 0/2").status == 0);
+  CHECK(summaries(dir + "/shared").size() == 3);
+  REQUIRE(testing::run_cli("run " + path + " -o " + dir + "/shared -j 1 --shard 1/2").status == 0);
+  CHECK(summaries(dir + "/shared") == summaries(dir + "/all"));
+  auto bad = testing::run_cli("run " + path + " -o " + dir + "/x --shard 2/2");
+  CHECK(bad.status == 2);
+  CHECK_THAT(bad.err, Contains("--shard: expected 0 <= I < N, got 2/2"));
+  CHECK_THAT(testing::run_cli("run " + path + " -o " + dir + "/x --shard 0/0").err, Contains("expected N >= 1 shards"));
+  CHECK_THAT(testing::run_cli("run " + path + " -o " + dir + "/x --shard two").err, Contains("expected I/N"));
+}
