@@ -52,4 +52,28 @@ for _ in $(seq "$RUNS"); do
     "$out/a/runs/quickstart/summary.json")
   echo "$python_free_rate" >> "$out/rates"
 done
-printf "policy decisions per second (whole run incl. loading): %.3g\n" "$(median < "$out/rates")"
+printf "policy decisions per second (whole run incl. loading the inputs): %.3g\n" "$(median < "$out/rates")"
+
+echo
+echo "runner: 1000-point analytic threshold sweep (bench/sweep_analytic.json, 10 000 samples per point), -j 2, median of $RUNS"
+: > "$out/walls"
+for _ in $(seq "$RUNS"); do
+  rm -rf "$out/s"
+  /usr/bin/time -f "%e" -o "$out/time" "$bin" run bench/sweep_analytic.json -o "$out/s" -j 2 >/dev/null
+  cat "$out/time" >> "$out/walls"
+done
+printf "wall: %.2f s\n" "$(median < "$out/walls")"
+
+echo
+echo "runner: 8 SimGrid points (bench/sweep_simgrid.json), -j 1 vs -j 2, median of $RUNS"
+for j in 1 2; do
+  : > "$out/walls"
+  for _ in $(seq "$RUNS"); do
+    rm -rf "$out/s"
+    /usr/bin/time -f "%e" -o "$out/time" "$bin" run bench/sweep_simgrid.json -o "$out/s" -j "$j" >/dev/null
+    cat "$out/time" >> "$out/walls"
+  done
+  eval "wall_$j=$(median < "$out/walls")"
+  printf -- "-j %d: %.2f s\n" "$j" "$(median < "$out/walls")"
+done
+printf "parallel efficiency 1 -> 2 workers: %.0f %%\n" "$(awk -v a="$wall_1" -v b="$wall_2" 'BEGIN {print 100 * a / (2 * b)}')"

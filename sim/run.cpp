@@ -39,15 +39,27 @@ static std::vector<int> make_sample_order(const Experiment& x, const Trace& trac
   return order;
 }
 
-RunSetup::RunSetup(const Experiment& experiment)
-    : x(experiment),
-      trace(load_trace(x.trace_path)),
+RunInputs::RunInputs(const Experiment& x)
+    : trace(load_trace(x.trace_path)),
       profile(load_profile(x.profile_path)),
-      policy(make_policy(x.policy_name, x.policy_params, x.config_path)),
       session(x.network_model),
-      platform(Platform::load(x.platform_path, session)),
-      network(network_model_for(x.network_model)) {
+      platform(Platform::load(x.platform_path, session)) {
   check_profile_against_trace(profile, trace.exits(), trace.path);
+}
+
+std::string RunInputs::key(const Experiment& x) {
+  return x.trace_path + "\n" + x.profile_path + "\n" + x.platform_path + "\n" + x.network_model;
+}
+
+RunSetup::RunSetup(const Experiment& experiment, std::shared_ptr<RunInputs> loaded)
+    : inputs(std::move(loaded)),
+      x(experiment),
+      trace(inputs->trace),
+      profile(inputs->profile),
+      policy(make_policy(x.policy_name, x.policy_params, x.config_path)),
+      session(inputs->session),
+      platform(inputs->platform),
+      network(network_model_for(x.network_model)) {
   policy->prepare(trace, profile);
   sample_order = make_sample_order(x, trace);
   platform.require_role(Tier::Mobile, "the workload's devices");
@@ -179,6 +191,12 @@ nlohmann::ordered_json run_experiment(const Experiment& x, const std::string& ou
                                       const nlohmann::json& sweep_values) {
   const auto started = std::chrono::steady_clock::now();
   RunSetup setup(x);
+  return run_experiment(setup, out_dir, resolved, sweep_values, started);
+}
+
+nlohmann::ordered_json run_experiment(RunSetup& setup, const std::string& out_dir, const nlohmann::json& resolved,
+                                      const nlohmann::json& sweep_values, std::chrono::steady_clock::time_point started) {
+  const Experiment& x = setup.x;
   const fs::path dir(out_dir), run_dir = dir / "runs" / x.name, partial = dir / "runs" / (x.name + ".partial");
   fs::remove_all(partial);
   fs::create_directories(partial);

@@ -2,6 +2,7 @@
 // One run point: loads and cross-checks the inputs, runs the chosen engine, writes outputs.
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,16 +15,30 @@
 
 namespace tiersim {
 
-// Everything an engine needs, loaded and checked before anything is simulated.
-struct RunSetup {
-  explicit RunSetup(const Experiment& x);
-
-  Experiment x;
+// The heavy inputs of a run, loaded once: points of a sweep that share them (same trace,
+// profile, platform and network model) reuse them within one worker process.
+struct RunInputs {
+  explicit RunInputs(const Experiment& x);
   Trace trace;
   ModelProfile profile;
-  std::unique_ptr<Policy> policy;
   SimgridSession session;
   Platform platform;
+  // Which points can share these inputs.
+  static std::string key(const Experiment& x);
+};
+
+// Everything an engine needs, loaded and checked before anything is simulated.
+struct RunSetup {
+  explicit RunSetup(const Experiment& x) : RunSetup(x, std::make_shared<RunInputs>(x)) {}
+  RunSetup(const Experiment& x, std::shared_ptr<RunInputs> inputs);
+
+  std::shared_ptr<RunInputs> inputs;
+  Experiment x;
+  const Trace& trace;
+  const ModelProfile& profile;
+  std::unique_ptr<Policy> policy;
+  SimgridSession& session;
+  Platform& platform;
   NetworkModel network;
   std::vector<int> sample_order;  // trace rows used, in request order (cycled)
   std::vector<const HostInfo*> devices;
@@ -54,6 +69,10 @@ void run_simgrid(RunSetup& setup, Metrics& metrics, RequestLog& log);
 // `sweep_values` (swept path -> value) is recorded in the summary when not empty.
 nlohmann::ordered_json run_experiment(const Experiment& x, const std::string& out_dir, const nlohmann::json& resolved,
                                       const nlohmann::json& sweep_values = nlohmann::json::object());
+// The same with inputs already loaded (the SimGrid engine can run only once per process);
+// wall_time_s counts from `started`.
+nlohmann::ordered_json run_experiment(RunSetup& setup, const std::string& out_dir, const nlohmann::json& resolved,
+                                      const nlohmann::json& sweep_values, std::chrono::steady_clock::time_point started);
 
 // DIR/summary.csv: one row per completed run under DIR/runs, rebuilt from their summary.json.
 void rebuild_summary_csv(const std::string& out_dir);

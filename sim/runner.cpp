@@ -92,6 +92,24 @@ class Progress {
   _exit(status);
 }
 
+// Child process for analytic points that share their inputs: loads them once and runs the
+// points one after the other; a point's failure goes to its .error file. Never returns.
+[[noreturn]] void run_batch_child(const std::vector<std::pair<Experiment, const RunPoint*>>& batch, const std::string& out_dir) {
+  std::shared_ptr<RunInputs> inputs;
+  for (const auto& [x, point] : batch) {
+    const auto started = std::chrono::steady_clock::now();
+    try {
+      if (!inputs) inputs = std::make_shared<RunInputs>(x);
+      RunSetup setup(x, inputs);
+      run_experiment(setup, out_dir, point->config, point->values, started);
+    } catch (const std::exception& e) {
+      std::ofstream(fs::path(out_dir) / "runs" / (x.name + ".error")) << e.what() << "\n";
+    }
+  }
+  std::fflush(nullptr);
+  _exit(0);
+}
+
 }  // namespace
 
 RunnerReport run_points(const std::vector<RunPoint>& points, const nlohmann::json& original_config,
@@ -122,34 +140,62 @@ RunnerReport run_points(const std::vector<RunPoint>& points, const nlohmann::jso
     rebuild_summary_csv(out_dir);
     return report;
   }
+  // Work items: a SimGrid point alone (one engine per process); analytic points that share
+  // their inputs in batches, so that a worker loads the trace and platform once per batch.
+  std::vector<std::vector<std::size_t>> items;
+  std::map<std::string, std::vector<std::size_t>> analytic_groups;
+  for (std::size_t i = 0; i < pending.size(); ++i) {
+    if (pending[i].first.engine == "analytic")
+      analytic_groups[RunInputs::key(pending[i].first)].push_back(i);
+    else
+      items.push_back({i});
+  }
+  const std::size_t workers = static_cast<std::size_t>(std::max(1, options.jobs));
+  for (const auto& [key, group] : analytic_groups) {
+    // About four batches per worker: balanced, and progress moves.
+    const std::size_t size = std::max<std::size_t>(1, (group.size() + 4 * workers - 1) / (4 * workers));
+    for (std::size_t start = 0; start < group.size(); start += size)
+      items.emplace_back(group.begin() + static_cast<long>(start),
+                         group.begin() + static_cast<long>(std::min(group.size(), start + size)));
+  }
   Progress progress(static_cast<int>(pending.size()));
-  std::map<pid_t, std::size_t> running;
+  std::map<pid_t, std::size_t> running;  // pid -> item
   std::size_t next = 0;
   auto reap = [&] {
     int status = 0;
     const pid_t pid = wait(&status);
     if (pid < 0) return;
-    const std::size_t i = running.at(pid);
+    const std::size_t item = running.at(pid);
     running.erase(pid);
-    const std::string& id = pending[i].second->id;
-    const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    ++report.ran;
-    if (!ok) {
-      ++report.failed;
+    for (std::size_t i : items[item]) {
+      const std::string& id = pending[i].second->id;
       const fs::path error = dir / "runs" / (id + ".error");
-      std::string message = fs::exists(error) ? slurp(error) : fmt::format("worker ended with status {}", status);
-      while (!message.empty() && message.back() == '\n') message.pop_back();
-      report.failures.push_back(fmt::format("{}: {}", id, message));
+      const bool ok = fs::exists(dir / "runs" / id / "summary.json") && !fs::exists(error) &&
+                      WIFEXITED(status) && WEXITSTATUS(status) == 0;
+      ++report.ran;
+      if (!ok) {
+        ++report.failed;
+        std::string message = fs::exists(error) ? slurp(error) : fmt::format("worker ended with status {}", status);
+        while (!message.empty() && message.back() == '\n') message.pop_back();
+        report.failures.push_back(fmt::format("{}: {}", id, message));
+      }
+      progress.done(id, ok);
     }
-    progress.done(id, ok);
   };
   std::fflush(nullptr);
-  while (next < pending.size() || !running.empty()) {
-    if (next < pending.size() && static_cast<int>(running.size()) < std::max(1, options.jobs)) {
-      fs::remove(dir / "runs" / (pending[next].second->id + ".error"));
+  while (next < items.size() || !running.empty()) {
+    if (next < items.size() && running.size() < workers) {
+      std::vector<std::pair<Experiment, const RunPoint*>> batch;
+      for (std::size_t i : items[next]) {
+        fs::remove(dir / "runs" / (pending[i].second->id + ".error"));
+        batch.push_back(pending[i]);
+      }
       const pid_t pid = fork();
       if (pid < 0) throw std::runtime_error("fork failed");
-      if (pid == 0) run_child(pending[next].first, out_dir, *pending[next].second);
+      if (pid == 0) {
+        if (batch.size() == 1 && batch[0].first.engine != "analytic") run_child(batch[0].first, out_dir, *batch[0].second);
+        run_batch_child(batch, out_dir);
+      }
       running[pid] = next++;
     } else {
       reap();
