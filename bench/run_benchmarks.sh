@@ -16,7 +16,7 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 
 # One run: prints "wall_s peak_kb" (wall time of the whole command, incl. platform loading).
 timed_run() {
-  /usr/bin/time -f "%e %M" -o "$out/time" "$bin" run "$@" -o "$out/r" >/dev/null
+  /usr/bin/time -f "%e %M" -o "$out/time" "$bin" run "$@" -o "$out/r" --force >/dev/null
   cat "$out/time"
 }
 
@@ -46,7 +46,7 @@ echo
 echo "analytic engine: entropy policy on BERT/SST-2 (12 exits), 100 devices, 10 M requests, median of $RUNS"
 : > "$out/rates"
 for _ in $(seq "$RUNS"); do
-  "$bin" run experiments/quickstart.json -o "$out/a" --set simulation.engine='"analytic"' \
+  "$bin" run experiments/quickstart.json -o "$out/a" --force --set simulation.engine='"analytic"' \
     --set workload.devices=100 --set workload.requests=10000000 >/dev/null
   python_free_rate=$(awk -F': ' '/"policy_decisions"/ {d=$2} /"wall_time_s"/ {w=$2} END {gsub(",","",d); print d / w}' \
     "$out/a/runs/quickstart/summary.json")

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "calibrate.hpp"
+#include "compare.hpp"
 #include "config.hpp"
 #include "error.hpp"
 #include "json_reader.hpp"
@@ -156,6 +157,21 @@ int main(int argc, char** argv) {
 
   auto* policies = app.add_subcommand("policies", "list the registered policies");
 
+  std::vector<std::string> merge_sources;
+  auto* compare_cmd = app.add_subcommand("compare", "table per policy and Pareto-optimal runs: DIR/compare.csv, .md");
+  compare_cmd->add_option("dir", out_dir, "results directory")->required();
+  auto* merge_cmd = app.add_subcommand("merge", "rebuild DIR/summary.csv, first copying in complete runs of SOURCES");
+  merge_cmd->add_option("dir", out_dir, "results directory")->required();
+  merge_cmd->add_option("sources", merge_sources, "other results directories (e.g. shards run elsewhere)");
+  int array = 1, cpus = 1;
+  std::string time_limit = "01:00:00";
+  auto* slurm_cmd = app.add_subcommand("slurm", "write sbatch scripts: a job array over shards, then a merge");
+  slurm_cmd->add_option("config", config_path, "experiment JSON")->required();
+  slurm_cmd->add_option("-o,--out", out_dir, "results directory (shared by the cluster's nodes)")->required();
+  slurm_cmd->add_option("--array", array, "number of array tasks (shards)")->required();
+  slurm_cmd->add_option("--cpus", cpus, "CPUs per task (its -j)")->check(CLI::PositiveNumber);
+  slurm_cmd->add_option("--time", time_limit, "time limit per task (HH:MM:SS)");
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*run) {
@@ -197,6 +213,19 @@ int main(int argc, char** argv) {
       write_json(out_dir + "/calibration.json", result);
       write_json(out_dir + "/calibrated.json", calibrated);
       print_calibration(result, out_dir);
+    } else if (*compare_cmd) {
+      fmt::print("{}", compare_runs(out_dir));
+      fmt::print("\nwritten: {0}/compare.csv, {0}/compare.md\n", out_dir);
+    } else if (*merge_cmd) {
+      int copied = merge_runs(out_dir, merge_sources);
+      fmt::print("{}: {} runs copied in, summary.csv rebuilt\n", out_dir, copied);
+    } else if (*slurm_cmd) {
+      auto config = read_json_file(config_path);
+      const auto points = expand_sweep(config, config_path);
+      for (const auto& p : points) parse_experiment(p.config, config_path);
+      const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+      auto submit = write_slurm_scripts(self, config_path, out_dir, array, cpus, time_limit);
+      fmt::print("{} points in {} array tasks; submit with: bash {}\n", points.size(), array, submit);
     } else if (*policies) {
       for (const auto& p : registered_policies()) fmt::print("{:<16} {}\n", p.name, p.summary);
     }

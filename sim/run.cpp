@@ -150,13 +150,20 @@ static void write_text_atomically(const fs::path& path, const std::string& text)
   fs::rename(tmp, path);
 }
 
+std::vector<fs::path> completed_runs(const std::string& out_dir) {
+  std::vector<fs::path> runs;
+  const fs::path dir = fs::path(out_dir) / "runs";
+  if (fs::exists(dir))
+    for (const auto& entry : fs::directory_iterator(dir))
+      if (entry.is_directory() && entry.path().extension() != ".partial" && fs::exists(entry.path() / "summary.json"))
+        runs.push_back(entry.path());
+  std::sort(runs.begin(), runs.end());
+  return runs;
+}
+
 void rebuild_summary_csv(const std::string& out_dir) {
   const fs::path dir(out_dir);
-  std::vector<fs::path> runs;
-  if (fs::exists(dir / "runs"))
-    for (const auto& entry : fs::directory_iterator(dir / "runs"))
-      if (entry.is_directory() && fs::exists(entry.path() / "summary.json")) runs.push_back(entry.path());
-  std::sort(runs.begin(), runs.end());
+  const std::vector<fs::path> runs = completed_runs(out_dir);
   // Columns: the union of every run's flattened keys, in first-seen order (runs may differ,
   // e.g. policy_info only for some policies); a run without a key leaves its cell empty.
   std::vector<std::string> header{"run"};

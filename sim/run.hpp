@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -73,6 +74,9 @@ nlohmann::ordered_json run_experiment(const Experiment& x, const std::string& ou
 // wall_time_s counts from `started`.
 nlohmann::ordered_json run_experiment(RunSetup& setup, const std::string& out_dir, const nlohmann::json& resolved,
                                       const nlohmann::json& sweep_values, std::chrono::steady_clock::time_point started);
+
+// The completed runs under DIR/runs (folders with a summary.json, not "*.partial"), sorted.
+std::vector<std::filesystem::path> completed_runs(const std::string& out_dir);
 
 // DIR/summary.csv: one row per completed run under DIR/runs, rebuilt from their summary.json.
 void rebuild_summary_csv(const std::string& out_dir);

@@ -126,6 +126,8 @@ RunnerReport run_points(const std::vector<RunPoint>& points, const nlohmann::jso
   }
   const fs::path dir(out_dir);
   claim_directory(dir, original_config, options.force);
+  // Leftovers of a killed run: a point is only ever complete under its final name.
+  for (const auto& point : todo) fs::remove_all(dir / "runs" / (point.second->id + ".partial"));
   RunnerReport report;
   std::vector<std::pair<Experiment, const RunPoint*>> pending;
   for (auto& item : todo) {

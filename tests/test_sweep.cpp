@@ -156,3 +156,93 @@ TEST_CASE("shards are disjoint and together cover every point", "[sweep][runner]
   CHECK_THAT(testing::run_cli("run " + path + " -o " + dir + "/x --shard 0/0").err, Contains("expected N >= 1 shards"));
   CHECK_THAT(testing::run_cli("run " + path + " -o " + dir + "/x --shard two").err, Contains("expected I/N"));
 }
+
+TEST_CASE("compare tabulates runs per policy and marks the Pareto-optimal ones", "[compare]") {
+  auto dir = testing::scratch_dir("compare");
+  auto config = with_sweep(base(), {{"zip", {{"policy", {json{{"name", "all-on-mobile"}}, json{{"name", "all-on-edge"}},
+                                                          json{{"name", "oracle"}}, json{{"name", "entropy"}, {"params", {{"thresholds", 0.0}}}}}}}},
+                                    {"grid", {{"simulation.engine", {"analytic"}}}}});
+  auto path = testing::write_config(dir, config);
+  REQUIRE(testing::run_cli("run " + path + " -o " + dir + "/out -j 2").status == 0);
+  auto r = testing::run_cli("compare " + dir + "/out");
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.out, Contains("## oracle"));
+  auto rows = testing::read_csv(dir + "/out/compare.csv");
+  REQUIRE(rows.size() == 5);
+  // Columns counted from the end (the quoted "values" field holds commas): ..., accuracy (-10),
+  // ..., energy (-4), cost (-3), pareto accuracy-energy (-2), pareto accuracy-latency (-1).
+  auto col = [](const std::vector<std::string>& row, int from_end) { return row[row.size() - from_end]; };
+  std::map<std::string, std::vector<std::string>> by_policy;
+  for (std::size_t i = 1; i < rows.size(); ++i) by_policy[rows[i][0]] = rows[i];
+  REQUIRE(by_policy.size() == 4);
+  // The oracle is the most accurate: on the front. The never-exit-early entropy run answers like
+  // all-on-edge (the final exit) but sends a 393 kB activation instead of the raw input: dominated.
+  CHECK(col(by_policy["oracle"], 2) == "1");
+  CHECK(col(by_policy["entropy"], 2) == "0");
+  CHECK(std::stod(col(by_policy["oracle"], 10)) >= std::stod(col(by_policy["entropy"], 10)));
+  // The cheapest run is on the accuracy-energy front whatever its accuracy.
+  auto cheapest = std::min_element(rows.begin() + 1, rows.end(),
+                                   [&](auto& a, auto& b) { return std::stod(col(a, 4)) < std::stod(col(b, 4)); });
+  CHECK(col(*cheapest, 2) == "1");
+  auto empty = testing::scratch_dir("compare_empty");
+  auto none = testing::run_cli("compare " + empty);
+  CHECK(none.status == 2);
+  CHECK_THAT(none.err, Contains("no completed runs under runs/ to compare"));
+}
+
+TEST_CASE("shards run in separate directories merge into the full result", "[sweep][merge]") {
+  auto dir = testing::scratch_dir("merge");
+  auto path = testing::write_config(dir, with_sweep(base(), {{"grid", {{"policy.params.thresholds", {0.1, 0.2, 0.3}}}},
+                                                             {"zip", {{"simulation.engine", {"analytic"}}}}}));
+  REQUIRE(testing::run_cli("run " + path + " -o " + dir + "/all").status == 0);
+  REQUIRE(testing::run_cli("run " + path + " -o " + dir + "/s0 --shard 0/2").status == 0);
+  REQUIRE(testing::run_cli("run " + path + " -o " + dir + "/s1 --shard 1/2").status == 0);
+  auto m = testing::run_cli("merge " + dir + "/merged " + dir + "/s0 " + dir + "/s1");
+  INFO(m.err);
+  REQUIRE(m.status == 0);
+  CHECK_THAT(m.out, Contains("3 runs copied in"));
+  CHECK(summaries(dir + "/merged") == summaries(dir + "/all"));
+  CHECK(testing::read_csv(dir + "/merged/summary.csv").size() == 4);
+}
+
+TEST_CASE("slurm writes a job array over shards and a merge that depends on it", "[slurm]") {
+  auto dir = testing::scratch_dir("slurm");
+  auto path = testing::write_config(dir, with_sweep(base(), {{"seeds", 5}}));
+  auto r = testing::run_cli("slurm " + path + " -o " + dir + "/out --array 3 --cpus 2");
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.out, Contains("5 points in 3 array tasks"));
+  std::ifstream in(dir + "/out/tiersim.sbatch");
+  std::string script((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK_THAT(script, Contains("#SBATCH --array=0-2"));
+  CHECK_THAT(script, Contains("-j 2 --resume --shard \"$SLURM_ARRAY_TASK_ID/3\""));
+  std::ifstream submit(dir + "/out/submit.sh");
+  std::string text((std::istreambuf_iterator<char>(submit)), std::istreambuf_iterator<char>());
+  CHECK_THAT(text, Contains("--dependency=afterany:"));
+  // What a task runs, run by hand for every shard, gives the full result.
+  for (int i = 0; i < 3; ++i)
+    REQUIRE(testing::run_cli("run " + path + " -o " + dir + "/out -j 2 --resume --shard " + std::to_string(i) + "/3").status == 0);
+  REQUIRE(testing::run_cli("merge " + dir + "/out").status == 0);
+  CHECK(testing::read_csv(dir + "/out/summary.csv").size() == 6);
+  CHECK(testing::run_cli("slurm " + path + " -o " + dir + "/bad --array 0").status == 2);
+}
+
+TEST_CASE("a runner killed mid-sweep resumes to the same summaries as an uninterrupted run", "[sweep][runner]") {
+  auto dir = testing::scratch_dir("killed");
+  auto config = with_sweep(base(), {{"seeds", 8}});
+  config["workload"]["requests"] = 20000;
+  auto path = testing::write_config(dir, config);
+  REQUIRE(testing::run_cli("run " + path + " -o " + dir + "/full -j 2").status == 0);
+  for (const std::string signal : {"KILL", "INT"}) {
+    const std::string out = dir + "/" + signal;
+    // Killed after about half a second: some points done, some half-written, some not started.
+    std::system(("timeout -s " + signal + " 0.5 " + std::string(TIERSIM_BIN) + " run " + path + " -o " + out +
+                 " -j 2 >/dev/null 2>&1").c_str());
+    auto resumed = testing::run_cli("run " + path + " -o " + out + " -j 2 --resume");
+    INFO(signal << ": " << resumed.err);
+    CHECK(resumed.status == 0);
+    CHECK(summaries(out) == summaries(dir + "/full"));
+    CHECK(testing::read_csv(out + "/summary.csv").size() == 9);
+  }
+}
