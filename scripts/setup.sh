@@ -3,7 +3,8 @@
 # Idempotent: packages already installed are skipped, and apt-get runs only if something is missing.
 set -euo pipefail
 packages=(cmake g++ make pkg-config
-          libsimgrid-dev libeigen3-dev nlohmann-json3-dev catch2 libfmt-dev libcli11-dev)
+          libsimgrid-dev libeigen3-dev nlohmann-json3-dev catch2 libfmt-dev libcli11-dev
+          slurm-wlm munge)  # slurm-wlm and munge: the SLURM job-array test (tests/slurm_test.sh)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
