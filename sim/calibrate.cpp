@@ -39,10 +39,7 @@ nlohmann::ordered_json evaluate(RunSetup& setup, const nlohmann::json& params, c
   setup.x.workload.requests = static_cast<long long>(samples.size());
   setup.devices.resize(1);
   setup.device_hosts.resize(1);
-  double fp32 = 0;
-  for (const auto& stage : setup.profile.stages) fp32 += setup.x.mac_energy.joules(stage.macs, 32);
-  Metrics metrics(setup.trace.exits(), fp32);
-  if (setup.x.cost.enabled) metrics.report_cost_units();
+  Metrics metrics = setup.new_metrics();
   RequestLog no_log("");
   run_analytic(setup, metrics, no_log);
   return metrics.summary();

@@ -141,11 +141,13 @@ static void flatten(const nlohmann::ordered_json& j, const std::string& prefix,
 static void write_text_atomically(const fs::path& path, const std::string& text) {
   fs::path tmp = path;
   tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out << text;
-    out.flush();
-    if (!out) throw std::runtime_error(fmt::format("{}: write failed (disk full?)", tmp.string()));
+  std::ofstream out(tmp, std::ios::binary);
+  out << text;
+  out.close();
+  if (!out) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    throw std::runtime_error(fmt::format("{}: write failed (disk full?)", path.string()));
   }
   fs::rename(tmp, path);
 }
@@ -194,6 +196,14 @@ void rebuild_summary_csv(const std::string& out_dir) {
 
 void validate_experiment(const Experiment& x) { RunSetup setup(x); }
 
+Metrics RunSetup::new_metrics() const {
+  double fp32_reference_j = 0;  // the all-full-precision network: every stage at 32 bits
+  for (const auto& stage : profile.stages) fp32_reference_j += x.mac_energy.joules(stage.macs, 32);
+  Metrics metrics(trace.exits(), fp32_reference_j);
+  if (x.cost.enabled) metrics.report_cost_units();
+  return metrics;
+}
+
 nlohmann::ordered_json run_experiment(const Experiment& x, const std::string& out_dir, const nlohmann::json& resolved,
                                       const nlohmann::json& sweep_values) {
   const auto started = std::chrono::steady_clock::now();
@@ -207,17 +217,18 @@ nlohmann::ordered_json run_experiment(RunSetup& setup, const std::string& out_di
   const fs::path dir(out_dir), run_dir = dir / "runs" / x.name, partial = dir / "runs" / (x.name + ".partial");
   fs::remove_all(partial);
   fs::create_directories(partial);
-  double fp32_reference_j = 0;
-  for (const auto& stage : setup.profile.stages) fp32_reference_j += x.mac_energy.joules(stage.macs, 32);
-  Metrics metrics(setup.trace.exits(), fp32_reference_j);
-  if (x.cost.enabled) metrics.report_cost_units();
-  {
+  Metrics metrics = setup.new_metrics();
+  try {
     RequestLog log(x.requests_csv ? (partial / "requests.csv").string() : "");
     if (x.engine == "analytic")
       run_analytic(setup, metrics, log);
     else
       run_simgrid(setup, metrics, log);
     log.close();
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove_all(partial, ignored);  // nothing half-written stays behind
+    throw;
   }
   auto summary = metrics.summary();
   summary["engine"] = x.engine;
@@ -226,11 +237,18 @@ nlohmann::ordered_json run_experiment(RunSetup& setup, const std::string& out_di
   if (auto info = setup.policy->describe(); !info.is_null()) summary["policy_info"] = info;
   summary["seed"] = x.seed;
   summary["tiersim_version"] = TIERSIM_VERSION;
+  if (std::string(TIERSIM_GIT_COMMIT) != "") summary["git_commit"] = TIERSIM_GIT_COMMIT;
   if (!sweep_values.empty()) summary["sweep"] = sweep_values;
   summary["wall_time_s"] =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  write_text_atomically(partial / "config.json", resolved.dump(2) + "\n");
-  write_text_atomically(partial / "summary.json", summary.dump(2) + "\n");
+  try {
+    write_text_atomically(partial / "config.json", resolved.dump(2) + "\n");
+    write_text_atomically(partial / "summary.json", summary.dump(2) + "\n");
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove_all(partial, ignored);
+    throw;
+  }
   // The run appears under its final name only once complete.
   fs::remove_all(run_dir);
   fs::rename(partial, run_dir);

@@ -60,6 +60,8 @@ struct RunSetup {
   void charge_compute(RequestRecord& rec, const HostInfo& host, const Step& step, double seconds) const;
   void charge_transfer(RequestRecord& rec, const HostInfo& device, const Step& step, double seconds) const;
   void finish_record(RequestRecord& rec, const Step& done) const;
+  // The metrics accumulator for this run (reference energies, which metrics are reported).
+  Metrics new_metrics() const;
 };
 
 void run_analytic(RunSetup& setup, Metrics& metrics, RequestLog& log);

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <set>
 
+#include <unistd.h>
+
 #include "error.hpp"
 #include "helpers.hpp"
 #include "sweep.hpp"
@@ -245,4 +247,39 @@ TEST_CASE("a runner killed mid-sweep resumes to the same summaries as an uninter
     CHECK(summaries(out) == summaries(dir + "/full"));
     CHECK(testing::read_csv(out + "/summary.csv").size() == 9);
   }
+}
+
+// A full disk, for real: results go to a 2 MiB tmpfs (needs root to mount; skipped otherwise).
+// Each point writes a ~0.75 MB requests.csv: two points fit, the third runs out of space.
+TEST_CASE("a full disk discards the partial point and leaves earlier points intact", "[sweep][runner][disk]") {
+  if (geteuid() != 0) {
+    WARN("skipped: mounting a small tmpfs needs root");
+    return;
+  }
+  auto dir = testing::scratch_dir("full_disk");
+  const std::string mnt = dir + "/mnt";
+  std::filesystem::create_directories(mnt);
+  REQUIRE(std::system(("mount -t tmpfs -o size=2m tmpfs " + mnt).c_str()) == 0);
+  auto config = with_sweep(base(), {{"seeds", 4}});
+  config["workload"]["requests"] = 5000;
+  config["outputs"] = {{"requests_csv", true}};
+  config["simulation"] = {{"engine", "analytic"}};
+  auto path = testing::write_config(dir, config);
+  auto r = testing::run_cli("run " + path + " -o " + mnt + "/out -j 1");
+  std::size_t complete = 0, partial = 0;
+  for (const auto& e : std::filesystem::directory_iterator(mnt + "/out/runs")) {
+    if (e.path().extension() == ".partial") ++partial;
+    if (std::filesystem::exists(e.path() / "summary.json")) {
+      ++complete;
+      CHECK_NOTHROW(testing::read_json((e.path() / "summary.json").string()));  // whole, not truncated
+      CHECK(testing::read_csv((e.path() / "requests.csv").string()).size() == 5001);
+    }
+  }
+  std::system(("umount " + mnt).c_str());
+  INFO(r.out << r.err);
+  CHECK(r.status != 0);
+  CHECK_THAT(r.err, Contains("disk full") || Contains("No space left") || Contains("worker ended"));
+  CHECK(complete >= 1);
+  CHECK(complete < 4);
+  CHECK(partial == 0);
 }
