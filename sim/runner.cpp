@@ -1,7 +1,10 @@
 #include "runner.hpp"
 
 #include <fmt/format.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+
+#include <csignal>
 #include <unistd.h>
 
 #include <chrono>
@@ -192,9 +195,14 @@ RunnerReport run_points(const std::vector<RunPoint>& points, const nlohmann::jso
         fs::remove(dir / "runs" / (pending[i].second->id + ".error"));
         batch.push_back(pending[i]);
       }
+      const pid_t parent = getpid();
       const pid_t pid = fork();
       if (pid < 0) throw std::runtime_error("fork failed");
       if (pid == 0) {
+        // A worker dies with its runner (SIGINT, SIGKILL, ...): no orphan may go on writing a
+        // point while a resumed runner redoes it.
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(1);
         if (batch.size() == 1 && batch[0].first.engine != "analytic") run_child(batch[0].first, out_dir, *batch[0].second);
         run_batch_child(batch, out_dir);
       }
