@@ -4,7 +4,8 @@
 set -euo pipefail
 packages=(cmake g++ make pkg-config
           libsimgrid-dev libeigen3-dev nlohmann-json3-dev catch2 libfmt-dev libcli11-dev
-          slurm-wlm munge)  # slurm-wlm and munge: the SLURM job-array test (tests/slurm_test.sh)
+          slurm-wlm munge                      # the SLURM job-array test (tests/slurm_test.sh)
+          python3-matplotlib python3-numpy)    # tiersim plot, on Debian's /usr/bin/python3
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

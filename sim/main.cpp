@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -157,6 +159,9 @@ int main(int argc, char** argv) {
 
   auto* policies = app.add_subcommand("policies", "list the registered policies");
 
+  auto* plot_cmd = app.add_subcommand("plot", "paper-style figures: tiersim plot DIR [-o FIGDIR] [--only NAME...]");
+  plot_cmd->prefix_command();  // everything after "plot" goes to plots/plot.py as it is
+
   std::vector<std::string> merge_sources;
   auto* compare_cmd = app.add_subcommand("compare", "table per policy and Pareto-optimal runs: DIR/compare.csv, .md");
   compare_cmd->add_option("dir", out_dir, "results directory")->required();
@@ -213,6 +218,16 @@ int main(int argc, char** argv) {
       write_json(out_dir + "/calibration.json", result);
       write_json(out_dir + "/calibrated.json", calibrated);
       print_calibration(result, out_dir);
+    } else if (*plot_cmd) {
+      // Debian's system interpreter: it has Debian's python3-matplotlib (another python3 may not).
+      std::vector<std::string> args{"/usr/bin/python3", TIERSIM_PLOT_SCRIPT};
+      for (const auto& a : plot_cmd->remaining()) args.push_back(a);
+      std::vector<char*> argv_exec;
+      for (auto& a : args) argv_exec.push_back(a.data());
+      argv_exec.push_back(nullptr);
+      std::fflush(nullptr);
+      execv(argv_exec[0], argv_exec.data());
+      throw std::runtime_error(fmt::format("cannot run {}: {}", args[0], std::strerror(errno)));
     } else if (*compare_cmd) {
       fmt::print("{}", compare_runs(out_dir));
       fmt::print("\nwritten: {0}/compare.csv, {0}/compare.md\n", out_dir);

@@ -283,3 +283,36 @@ TEST_CASE("a full disk discards the partial point and leaves earlier points inta
   CHECK(complete < 4);
   CHECK(partial == 0);
 }
+
+TEST_CASE("plot draws every figure it can and names what another one lacks", "[plot]") {
+  auto dir = testing::scratch_dir("plot");
+  auto config = with_sweep(base(), {{"zip", {{"policy", {json{{"name", "all-on-edge"}}, json{{"name", "oracle"}},
+                                                          json{{"name", "entropy"}, {"params", {{"thresholds", 0.3}}}}}}}},
+                                    {"grid", {{"workload.devices", {2, 8}}}}});
+  config["outputs"] = {{"requests_csv", true}};
+  config["workload"]["requests"] = 500;
+  REQUIRE(testing::run_cli("run " + testing::write_config(dir, config) + " -o " + dir + "/out -j 2").status == 0);
+  auto r = testing::run_cli("plot " + dir + "/out");
+  INFO(r.out << r.err);
+  CHECK(r.status == 0);
+  for (const char* name : {"accuracy_energy", "accuracy_latency", "exit_distribution", "energy_breakdown", "latency_cdf",
+                           "p95_vs_load"})
+    for (const char* ext : {".pdf", ".png"}) {
+      const std::string file = dir + "/out/figures/" + name + ext;
+      CHECK(std::filesystem::exists(file));
+      CHECK(std::filesystem::file_size(file) > 1000);
+    }
+  // Remove a metric from one run: that figure is skipped with the missing key named, the rest drawn.
+  auto first = std::filesystem::directory_iterator(dir + "/out/runs")->path();
+  auto summary = testing::read_json((first / "summary.json").string());
+  summary.erase("energy_j_per_inference");
+  testing::write_file((first / "summary.json").string(), summary.dump());
+  auto partial = testing::run_cli("plot " + dir + "/out -o " + dir + "/fig2");
+  CHECK(partial.status == 1);
+  CHECK_THAT(partial.err, Contains("accuracy_energy: skipped:") && Contains("has no energy_j_per_inference.total"));
+  CHECK(std::filesystem::exists(dir + "/fig2/exit_distribution.png"));
+  CHECK_FALSE(std::filesystem::exists(dir + "/fig2/accuracy_energy.png"));
+  auto empty = testing::run_cli("plot " + testing::scratch_dir("plot_empty"));
+  CHECK(empty.status == 2);
+  CHECK_THAT(empty.err, Contains("no completed runs under runs/ to plot"));
+}
