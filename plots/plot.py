@@ -271,6 +271,38 @@ def fig_p95_vs_load(runs):
     return fig
 
 
+BASELINES = {"oracle", "all-on-mobile", "all-on-edge", "all-in-cloud"}
+
+
+def fig_per_class_exits(runs, run_id=None):
+    """Where each true class's inferences end, for one run (--run, default the first that is no baseline)."""
+    if run_id:
+        chosen = [r for r in runs if r["id"] == run_id]
+        if not chosen:
+            raise Missing(f"no completed run {run_id}")
+        run = chosen[0]
+    else:
+        candidates = [r for r in ordered(runs) if r["summary"].get("policy") not in BASELINES] or ordered(runs)
+        run = candidates[0]
+    classes = need(run, "by_class")
+    names = list(classes)
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.9 + 0.17 * len(names) + 0.6))
+    left = [0.0] * len(names)
+    for tier in ("mobile", "edge", "cloud"):
+        widths = [100 * classes[n]["exit_fraction"][tier] for n in names]
+        ax.barh(range(len(names)), widths, left=left, label=tier, hatch=TIER_HATCH[tier], color=TIER_COLOUR[tier],
+                edgecolor="black", linewidth=0.3)
+        left = [l + w for l, w in zip(left, widths)]
+    ax.set_yticks(range(len(names)))
+    ax.set_yticklabels([f"{n} ({100 * classes[n]['accuracy']:.0f} %)" for n in names])
+    ax.invert_yaxis()
+    ax.set_xlabel("inferences ending there (%)")
+    ax.set_title(run_label(run), fontsize=6, pad=14)
+    ax.legend(loc="lower center", ncol=3, bbox_to_anchor=(0.5, 1.0), borderaxespad=0.1)
+    fig.tight_layout()
+    return fig
+
+
 FIGURES = {
     "accuracy_energy": fig_accuracy_energy,
     "accuracy_latency": fig_accuracy_latency,
@@ -278,6 +310,7 @@ FIGURES = {
     "energy_breakdown": fig_energy_breakdown,
     "latency_cdf": fig_latency_cdf,
     "p95_vs_load": fig_p95_vs_load,
+    "per_class_exits": fig_per_class_exits,
 }
 
 
@@ -286,6 +319,7 @@ def main():
     parser.add_argument("dir", help="results directory (tiersim run -o DIR)")
     parser.add_argument("-o", "--out", help="figure directory (default DIR/figures)")
     parser.add_argument("--only", nargs="+", choices=sorted(FIGURES), help="only these figures")
+    parser.add_argument("--run", help="the run per_class_exits shows (default: the first that is no baseline)")
     args = parser.parse_args()
     runs = load_runs(args.dir)
     if not runs:
@@ -297,7 +331,7 @@ def main():
     skipped = 0
     for name in args.only or FIGURES:
         try:
-            fig = FIGURES[name](runs)
+            fig = FIGURES[name](runs, args.run) if name == "per_class_exits" else FIGURES[name](runs)
         except Missing as e:
             print(f"tiersim plot: {name}: skipped: {e}", file=sys.stderr)
             skipped += 1

@@ -43,14 +43,20 @@ double LatencyHistogram::quantile(double q) const {
   return max_;
 }
 
-Metrics::Metrics(int exits, double fp32_reference_j)
-    : exits_by_index_(static_cast<std::size_t>(exits), 0), fp32_reference_j_(fp32_reference_j) {}
+Metrics::Metrics(int exits, std::vector<std::string> class_names, double fp32_reference_j)
+    : exits_by_index_(static_cast<std::size_t>(exits), 0),
+      class_names_(std::move(class_names)),
+      exits_by_class_(class_names_.size()),
+      correct_by_class_(class_names_.size(), 0),
+      fp32_reference_j_(fp32_reference_j) {}
 
 void Metrics::add(const RequestRecord& r) {
   ++requests_;
   correct_ += r.correct ? 1 : 0;
   ++exits_by_tier_[index(r.exit_tier)];
   ++exits_by_index_.at(static_cast<std::size_t>(r.exit));
+  ++exits_by_class_.at(static_cast<std::size_t>(r.label))[index(r.exit_tier)];
+  correct_by_class_[static_cast<std::size_t>(r.label)] += r.correct ? 1 : 0;
   latency_sum_ += r.latency_s();
   latency_.add(r.latency_s());
   for (int t = 0; t < kTiers; ++t) {
@@ -75,6 +81,16 @@ nlohmann::ordered_json Metrics::summary() const {
   std::vector<double> by_exit;
   for (auto c : exits_by_index_) by_exit.push_back(static_cast<double>(c) / n);
   s["exit_fraction_by_exit"] = by_exit;
+  // Per true class: where its requests ended and how often they were right (MEANet's picture).
+  for (std::size_t k = 0; k < class_names_.size(); ++k) {
+    const auto& tiers = exits_by_class_[k];
+    const double count = static_cast<double>(tiers[0] + tiers[1] + tiers[2]);
+    if (count == 0) continue;
+    auto& c = s["by_class"][class_names_[k]];
+    c["requests"] = static_cast<std::uint64_t>(count);
+    c["accuracy"] = static_cast<double>(correct_by_class_[k]) / count;
+    for (int t = 0; t < kTiers; ++t) c["exit_fraction"][std::string(kTierNames[t])] = static_cast<double>(tiers[t]) / count;
+  }
   s["latency_s"] = {{"mean", latency_sum_ / n},
                     {"p50", latency_.quantile(0.50)},
                     {"p95", latency_.quantile(0.95)},

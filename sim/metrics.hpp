@@ -18,6 +18,7 @@ struct RequestRecord {
   std::uint64_t request = 0;
   int device = 0;
   int sample = 0;
+  int label = 0;  // the sample's true class
   double arrival_s = 0, finish_s = 0;
   int exit = -1;
   Tier exit_tier = Tier::Mobile;
@@ -50,7 +51,7 @@ class Metrics {
  public:
   // `fp32_reference_j`: compute energy of one inference through every stage at 32 bits (the
   // all-full-precision network), against which the compute-energy reduction is reported.
-  Metrics(int exits, double fp32_reference_j);
+  Metrics(int exits, std::vector<std::string> class_names, double fp32_reference_j);
   void add(const RequestRecord& r);
   // Engine-measured host energy above idle (J, whole run) replaces the per-request sums when given.
   void set_host_busy_energy(const std::array<double, kTiers>& joules) { host_busy_override_ = joules; has_override_ = true; }
@@ -64,6 +65,9 @@ class Metrics {
   std::uint64_t requests_ = 0, correct_ = 0;
   std::array<std::uint64_t, kTiers> exits_by_tier_{};
   std::vector<std::uint64_t> exits_by_index_;
+  std::vector<std::string> class_names_;
+  std::vector<std::array<std::uint64_t, kTiers>> exits_by_class_;  // [class][tier]
+  std::vector<std::uint64_t> correct_by_class_;
   double latency_sum_ = 0;
   LatencyHistogram latency_;
   std::array<double, kTiers> compute_j_{}, host_busy_j_{}, host_busy_override_{};

@@ -122,7 +122,8 @@ void RunSetup::charge_transfer(RequestRecord& rec, const HostInfo& device, const
 void RunSetup::finish_record(RequestRecord& rec, const Step& done) const {
   rec.exit = done.exit;
   rec.exit_tier = done.tier;
-  rec.correct = done.prediction == trace.label(rec.sample);
+  rec.label = trace.label(rec.sample);
+  rec.correct = done.prediction == rec.label;
 }
 
 // ---- outputs ---------------------------------------------------------------------------
@@ -199,7 +200,7 @@ void validate_experiment(const Experiment& x) { RunSetup setup(x); }
 Metrics RunSetup::new_metrics() const {
   double fp32_reference_j = 0;  // the all-full-precision network: every stage at 32 bits
   for (const auto& stage : profile.stages) fp32_reference_j += x.mac_energy.joules(stage.macs, 32);
-  Metrics metrics(trace.exits(), fp32_reference_j);
+  Metrics metrics(trace.exits(), trace.meta.class_names, fp32_reference_j);
   if (x.cost.enabled) metrics.report_cost_units();
   return metrics;
 }

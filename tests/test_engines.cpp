@@ -99,6 +99,14 @@ TEST_CASE("a hand-sized scenario gives the hand-computed latency and energy in b
       CHECK(host["edge"].get<double>() == Approx(3.0 * 3 / 4).epsilon(1e-6));
       CHECK(host["cloud"].get<double>() == Approx(150 * 0.04 * 2 / 4).epsilon(1e-6));
       CHECK(s["offloaded_bytes"].get<double>() == Approx((1000 + 1500 + 1500) / 4.0));
+      // Per true class (labels a, b, c, b): a ends on the mobile; b on the edge (s1, right) and in
+      // the cloud (s3, wrong); c in the cloud.
+      CHECK(s["by_class"]["a"]["exit_fraction"]["mobile"] == 1.0);
+      CHECK(s["by_class"]["b"]["requests"] == 2);
+      CHECK(s["by_class"]["b"]["exit_fraction"]["edge"] == 0.5);
+      CHECK(s["by_class"]["b"]["exit_fraction"]["cloud"] == 0.5);
+      CHECK(s["by_class"]["b"]["accuracy"] == 0.5);
+      CHECK(s["by_class"]["c"]["exit_fraction"]["cloud"] == 1.0);
       // All three stages at fp32: (1 + 2 + 4) x 1e9 MAC x 4.6 pJ = 0.0322 J, against the mean compute energy.
       CHECK(s["compute_energy_fp32_reference_j"].get<double>() == Approx(0.0322));
       CHECK(s["compute_energy_reduction_vs_fp32"].get<double>() ==

@@ -296,7 +296,7 @@ TEST_CASE("plot draws every figure it can and names what another one lacks", "[p
   INFO(r.out << r.err);
   CHECK(r.status == 0);
   for (const char* name : {"accuracy_energy", "accuracy_latency", "exit_distribution", "energy_breakdown", "latency_cdf",
-                           "p95_vs_load"})
+                           "p95_vs_load", "per_class_exits"})
     for (const char* ext : {".pdf", ".png"}) {
       const std::string file = dir + "/out/figures/" + name + ext;
       CHECK(std::filesystem::exists(file));
