@@ -80,10 +80,13 @@ nlohmann::ordered_json calibrate(const Experiment& experiment, const nlohmann::j
 
   const auto calibration = samples_of(setup.trace, opt.calibration_split, "--calibration-split");
   const auto evaluation = samples_of(setup.trace, opt.evaluation_split, "--evaluation-split");
-  int final_exit = setup.profile.stages.back().exit;
-  double reference = 0;
-  for (int s : calibration) reference += setup.trace.prediction(s, final_exit) == setup.trace.label(s) ? 1 : 0;
-  reference /= static_cast<double>(calibration.size());
+  const int final_exit = setup.profile.stages.back().exit;
+  auto final_exit_accuracy = [&](const std::vector<int>& samples) {
+    double right = 0;
+    for (int s : samples) right += setup.trace.prediction(s, final_exit) == setup.trace.label(s) ? 1 : 0;
+    return right / static_cast<double>(samples.size());
+  };
+  const double reference = final_exit_accuracy(calibration);
 
   nlohmann::ordered_json result;
   result["policy"] = x.policy_name;
@@ -117,6 +120,7 @@ nlohmann::ordered_json calibrate(const Experiment& experiment, const nlohmann::j
   result["value"] = best_value;
   result["calibration"] = evaluate(setup, params, calibration);
   result["evaluation_split"] = opt.evaluation_split;
+  result["final_exit_accuracy_evaluation"] = final_exit_accuracy(evaluation);
   result["evaluation"] = evaluate(setup, params, evaluation);
   result["evaluated_on_tuned_samples"] = opt.calibration_split == "all" || opt.evaluation_split == "all" ||
                                          opt.calibration_split == opt.evaluation_split;

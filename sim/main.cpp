@@ -62,8 +62,9 @@ void print_calibration(const nlohmann::ordered_json& r, const std::string& out_d
              r["policy"].get<std::string>(), r["param"].get<std::string>(), r["value"].dump(),
              r["calibration"]["accuracy"].get<double>(), r["final_exit_accuracy_calibration"].get<double>(),
              r["max_drop"].get<double>(), objective, cost(r["calibration"]));
-  fmt::print("held-out split \"{}\": accuracy {:.4f}, {} {:.4g}{}\n", r["evaluation_split"].get<std::string>(),
-             r["evaluation"]["accuracy"].get<double>(), objective, cost(r["evaluation"]),
+  fmt::print("held-out split \"{}\": accuracy {:.4f} (final exit {:.4f}), {} {:.4g}{}\n",
+             r["evaluation_split"].get<std::string>(), r["evaluation"]["accuracy"].get<double>(),
+             r["final_exit_accuracy_evaluation"].get<double>(), objective, cost(r["evaluation"]),
              r["evaluated_on_tuned_samples"].get<bool>() ? " (includes the tuned samples, as asked)" : "");
   fmt::print("written: {0}/calibration.json (every candidate), {0}/calibrated.json (config to run)\n", out_dir);
 }
