@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh
-build/tiersim run experiments/quickstart.json -o results/quickstart
+# --force: after an edit of quickstart.json, the new results replace the old ones
+build/tiersim run experiments/quickstart.json -o results/quickstart --force
