@@ -25,7 +25,12 @@ double NetworkModel::transfer_time(const RouteInfo& route, double bytes) const {
 SimgridSession::SimgridSession(const std::string& network_model, bool quiet) {
   std::vector<std::string> args{"tiersim", "--cfg=network/model:" + network_model,
                                 // No reverse "ACK" flow on each link: transfers use only their own route.
-                                "--cfg=network/crosstraffic:0"};
+                                "--cfg=network/crosstraffic:0",
+                                // An overloaded server holds one handler actor per waiting request: with
+                                // 8 MiB mmap'ed stacks and guard pages, ~32 000 of them exhaust the
+                                // process's memory mappings. Small malloc'ed stacks without guard pages
+                                // make the limit memory only (64 KiB per waiting request).
+                                "--cfg=contexts/stack-size:64", "--cfg=contexts/guard-size:0"};
   if (quiet) args.emplace_back("--log=root.thres:critical");
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
