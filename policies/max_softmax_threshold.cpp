@@ -7,25 +7,24 @@ namespace {
 
 class MaxSoftmaxThreshold : public Policy {
  public:
-  MaxSoftmaxThreshold(ExitThresholds t, std::string where) : thresholds_(std::move(t)), where_(std::move(where)) {}
+  explicit MaxSoftmaxThreshold(ExitThresholds t) : thresholds_(std::move(t)) {}
 
   Decision at_exit(const DecisionContext& c) const override {
     return c.trace.confidence(c.sample, c.exit) >= thresholds_.at(c.exit) ? Decision::exit() : Decision::next();
   }
 
   void prepare(const Trace& trace, const ModelProfile&) override {
-    thresholds_.check_exits(trace.exits(), where_);
+    thresholds_.check_exits(trace.exits());
   }
 
  private:
   ExitThresholds thresholds_;
-  std::string where_;
 };
 
 const PolicyRegistrar registrar{
     "max_softmax", "exit where max softmax >= thresholds[exit] (SPINN / SplitEE)", [](JsonReader& p) {
       auto t = p.at("thresholds");
-      return std::make_unique<MaxSoftmaxThreshold>(ExitThresholds::read(t, 0.0, 1.0), t.where());
+      return std::make_unique<MaxSoftmaxThreshold>(ExitThresholds::read(t, 0.0, 1.0));
     },
     Tunable{"thresholds", 0, 1}};
 

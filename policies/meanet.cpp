@@ -57,10 +57,7 @@ class Meanet : public Policy {
   void prepare(const Trace& trace, const ModelProfile& profile) override {
     if (extension_exit_ >= trace.exits())
       throw InputError(fmt::format("{}/extension_exit: expected an exit below the trace's {}", where_, trace.exits()));
-    if (!trace.has_entropy())
-      throw InputError(fmt::format("{}: policy \"meanet\" needs the main exit's entropy, but this trace has no entropy "
-                                   "column, no probability columns, and {} classes",
-                                   trace.path, trace.classes()));
+    require_entropy(trace, "meanet");
     const auto& target = profile.tiers[index(cloud_)];
     if (!target.full_model && target.first < 0)
       throw InputError(fmt::format("{}: /tiers/{}: policy \"meanet\" sends complex inputs there, but it runs nothing",

@@ -12,7 +12,7 @@ namespace {
 
 class NormalizedEntropy : public Policy {
  public:
-  NormalizedEntropy(ExitThresholds t, std::string where) : thresholds_(std::move(t)), where_(std::move(where)) {}
+  explicit NormalizedEntropy(ExitThresholds t) : thresholds_(std::move(t)) {}
 
   Decision at_exit(const DecisionContext& c) const override {
     const double normalized = c.trace.entropy(c.sample, c.exit) / std::log(static_cast<double>(c.trace.classes()));
@@ -20,22 +20,18 @@ class NormalizedEntropy : public Policy {
   }
 
   void prepare(const Trace& trace, const ModelProfile&) override {
-    thresholds_.check_exits(trace.exits(), where_);
-    if (!trace.has_entropy())
-      throw InputError(fmt::format("{}: policy \"normalized_entropy\" needs per-exit entropy, but this trace has no "
-                                   "entropy column, no probability columns, and {} classes (derivable only for 2)",
-                                   trace.path, trace.classes()));
+    thresholds_.check_exits(trace.exits());
+    require_entropy(trace, "normalized_entropy");
   }
 
  private:
   ExitThresholds thresholds_;
-  std::string where_;
 };
 
 const PolicyRegistrar registrar{
     "normalized_entropy", "exit where entropy / ln(classes) < thresholds[exit] (DDNN)", [](JsonReader& p) {
       auto t = p.at("thresholds");
-      return std::make_unique<NormalizedEntropy>(ExitThresholds::read(t, 0.0, 1.0), t.where());
+      return std::make_unique<NormalizedEntropy>(ExitThresholds::read(t, 0.0, 1.0));
     },
     Tunable{"thresholds", 0, 1}};
 

@@ -10,24 +10,23 @@ namespace {
 
 class RandomOffload : public Policy {
  public:
-  RandomOffload(ExitThresholds rates, std::string where) : rates_(std::move(rates)), where_(std::move(where)) {}
+  explicit RandomOffload(ExitThresholds rates) : rates_(std::move(rates)) {}
 
   Decision at_exit(const DecisionContext& c) const override {
     const double u = uniform01(c.seed, kStreamPolicy + static_cast<std::uint64_t>(c.exit), c.request);
     return u < rates_.at(c.exit) ? Decision::next() : Decision::exit();
   }
 
-  void prepare(const Trace& trace, const ModelProfile&) override { rates_.check_exits(trace.exits(), where_); }
+  void prepare(const Trace& trace, const ModelProfile&) override { rates_.check_exits(trace.exits()); }
 
  private:
   ExitThresholds rates_;
-  std::string where_;
 };
 
 const PolicyRegistrar registrar{
     "random", "go on past each exit with probability rate[exit], else exit (seeded)", [](JsonReader& p) {
       auto r = p.at("rate");
-      return std::make_unique<RandomOffload>(ExitThresholds::read(r, 0.0, 1.0), r.where());
+      return std::make_unique<RandomOffload>(ExitThresholds::read(r, 0.0, 1.0));
     },
     Tunable{"rate", 0, 1}};
 

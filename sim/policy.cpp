@@ -34,6 +34,7 @@ std::unique_ptr<Policy> make_policy(const std::string& name, const nlohmann::jso
 
 ExitThresholds ExitThresholds::read(JsonReader r, double lo, double hi) {
   ExitThresholds t;
+  t.where = r.where();
   if (r.raw().is_number()) {
     t.values.push_back(r.number_in(lo, hi));
   } else {
@@ -44,9 +45,16 @@ ExitThresholds ExitThresholds::read(JsonReader r, double lo, double hi) {
   return t;
 }
 
-void ExitThresholds::check_exits(int exits, const std::string& what) const {
+void ExitThresholds::check_exits(int exits) const {
   if (values.size() != 1 && static_cast<int>(values.size()) != exits)
-    throw InputError(fmt::format("{}: expected one threshold per trace exit ({}), got {}", what, exits, values.size()));
+    throw InputError(fmt::format("{}: expected one threshold per trace exit ({}), got {}", where, exits, values.size()));
+}
+
+void require_entropy(const Trace& trace, const std::string& policy) {
+  if (!trace.has_entropy())
+    throw InputError(fmt::format("{}: policy \"{}\" needs per-exit entropy, but this trace has no entropy column, no "
+                                 "probability columns, and {} classes (derivable only for 2)",
+                                 trace.path, policy, trace.classes()));
 }
 
 }  // namespace tiersim

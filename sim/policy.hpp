@@ -89,9 +89,13 @@ std::unique_ptr<Policy> make_policy(const std::string& name, const nlohmann::jso
 // exit; checked against [lo, hi] and the trace's exit count when the policy is checked.
 struct ExitThresholds {
   std::vector<double> values;  // one value means "all exits"
+  std::string where;           // "file: /json/path", for errors
   static ExitThresholds read(JsonReader r, double lo, double hi);
   double at(int exit) const { return values.size() == 1 ? values[0] : values.at(exit); }
-  void check_exits(int exits, const std::string& what) const;
+  void check_exits(int exits) const;
 };
+
+// Throws InputError unless the trace has per-exit entropy (given, or derivable).
+void require_entropy(const Trace& trace, const std::string& policy);
 
 }  // namespace tiersim
