@@ -29,16 +29,16 @@ std::vector<int> samples_of(const Trace& trace, const std::string& split, const 
   return out;
 }
 
-// Runs the analytic engine over exactly these samples, once each, with `params` for the policy.
-nlohmann::ordered_json evaluate(RunSetup& setup, const nlohmann::json& params, const std::vector<int>& samples) {
-  setup.policy = make_policy(setup.x.policy_name, params, setup.x.config_path);
-  setup.policy->prepare(setup.trace, setup.profile);
-  setup.walk = std::make_unique<WalkSetup>(
-      WalkSetup{setup.trace, setup.profile, *setup.policy, setup.x.seed, setup.x.workload.result_bytes});
-  setup.sample_order = samples;
-  setup.x.workload.requests = static_cast<long long>(samples.size());
-  setup.devices.resize(1);
-  setup.device_hosts.resize(1);
+// Runs the analytic engine over the samples of `split`, once each in trace order, with
+// `params` for the policy; the inputs are loaded once for every candidate.
+nlohmann::ordered_json evaluate(Experiment x, const std::shared_ptr<RunInputs>& inputs, const nlohmann::json& params,
+                                const std::string& split, std::size_t samples) {
+  x.policy_params = params;
+  x.workload.split = split == "all" ? "" : split;
+  x.workload.shuffle = false;
+  x.workload.requests = static_cast<long long>(samples);
+  x.workload.devices = 1;
+  RunSetup setup(x, inputs);
   Metrics metrics = setup.new_metrics();
   RequestLog no_log("");
   run_analytic(setup, metrics, no_log);
@@ -65,25 +65,26 @@ nlohmann::ordered_json calibrate(const Experiment& experiment, const nlohmann::j
                                  const CalibrationOptions& opt, nlohmann::json& calibrated_config) {
   Experiment x = experiment;
   x.engine = "analytic";
-  RunSetup setup(x);
+  auto inputs = std::make_shared<RunInputs>(x);
+  const Trace& trace = inputs->trace;
   const Tunable& tunable = tunable_of(x.policy_name);
   const std::string param = opt.param.empty() ? tunable.param : opt.param;
   if (param.empty())
     throw InputError(fmt::format("policy \"{}\" has no parameter to calibrate (give --param)", x.policy_name));
   double hi = tunable.hi;
-  if (tunable.upper == Tunable::Upper::LnClasses) hi = std::log(static_cast<double>(setup.trace.classes()));
-  if (tunable.upper == Tunable::Upper::Exits) hi = setup.trace.exits();
+  if (tunable.upper == Tunable::Upper::LnClasses) hi = std::log(static_cast<double>(trace.classes()));
+  if (tunable.upper == Tunable::Upper::Exits) hi = trace.exits();
   const double from = std::isnan(opt.from) ? tunable.lo : opt.from, to = std::isnan(opt.to) ? hi : opt.to;
   if (opt.steps < 1) throw InputError("--steps: expected at least 1");
   if (opt.objective == "cost" && !x.cost.enabled)
     throw InputError(fmt::format("{}: --objective cost needs a \"cost\" section (lambda per tier, offload)", x.config_path));
 
-  const auto calibration = samples_of(setup.trace, opt.calibration_split, "--calibration-split");
-  const auto evaluation = samples_of(setup.trace, opt.evaluation_split, "--evaluation-split");
-  const int final_exit = setup.profile.stages.back().exit;
+  const auto calibration = samples_of(trace, opt.calibration_split, "--calibration-split");
+  const auto evaluation = samples_of(trace, opt.evaluation_split, "--evaluation-split");
+  const int final_exit = inputs->profile.stages.back().exit;
   auto final_exit_accuracy = [&](const std::vector<int>& samples) {
     double right = 0;
-    for (int s : samples) right += setup.trace.prediction(s, final_exit) == setup.trace.label(s) ? 1 : 0;
+    for (int s : samples) right += trace.prediction(s, final_exit) == trace.label(s) ? 1 : 0;
     return right / static_cast<double>(samples.size());
   };
   const double reference = final_exit_accuracy(calibration);
@@ -102,7 +103,7 @@ nlohmann::ordered_json calibrate(const Experiment& experiment, const nlohmann::j
     const double v = opt.steps == 1 ? from : from + (to - from) * i / (opt.steps - 1);
     nlohmann::json params = x.policy_params;
     params[param] = as_param(v, tunable.integer && param == tunable.param);
-    auto s = evaluate(setup, params, calibration);
+    auto s = evaluate(x, inputs, params, opt.calibration_split, calibration.size());
     const double accuracy = s["accuracy"], cost = objective_value(s, opt.objective);
     const bool ok = accuracy >= reference - opt.max_drop - 1e-12;
     result["candidates"].push_back({{"value", params[param]}, {"accuracy", accuracy}, {opt.objective, cost}, {"meets_target", ok}});
@@ -118,10 +119,10 @@ nlohmann::ordered_json calibrate(const Experiment& experiment, const nlohmann::j
   nlohmann::json params = x.policy_params;
   params[param] = best_value;
   result["value"] = best_value;
-  result["calibration"] = evaluate(setup, params, calibration);
+  result["calibration"] = evaluate(x, inputs, params, opt.calibration_split, calibration.size());
   result["evaluation_split"] = opt.evaluation_split;
   result["final_exit_accuracy_evaluation"] = final_exit_accuracy(evaluation);
-  result["evaluation"] = evaluate(setup, params, evaluation);
+  result["evaluation"] = evaluate(x, inputs, params, opt.evaluation_split, evaluation.size());
   result["evaluated_on_tuned_samples"] = opt.calibration_split == "all" || opt.evaluation_split == "all" ||
                                          opt.calibration_split == opt.evaluation_split;
   calibrated_config = raw_config;

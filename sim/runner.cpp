@@ -82,21 +82,9 @@ class Progress {
   std::chrono::steady_clock::time_point start_;
 };
 
-// Child process: runs one point, reports failure in DIR/runs/<id>.error; never returns.
-[[noreturn]] void run_child(const Experiment& x, const std::string& out_dir, const RunPoint& point) {
-  int status = 0;
-  try {
-    run_experiment(x, out_dir, point.config, point.values);
-  } catch (const std::exception& e) {
-    std::ofstream(fs::path(out_dir) / "runs" / (x.name + ".error")) << e.what() << "\n";
-    status = 1;
-  }
-  std::fflush(nullptr);
-  _exit(status);
-}
-
-// Child process for analytic points that share their inputs: loads them once and runs the
-// points one after the other; a point's failure goes to its .error file. Never returns.
+// Child process: runs its points one after the other, loading their shared inputs once (a
+// batch is one SimGrid point, or analytic points with the same inputs); a point's failure goes
+// to DIR/runs/<id>.error. Never returns.
 [[noreturn]] void run_batch_child(const std::vector<std::pair<Experiment, const RunPoint*>>& batch, const std::string& out_dir) {
   std::shared_ptr<RunInputs> inputs;
   for (const auto& [x, point] : batch) {
@@ -203,7 +191,6 @@ RunnerReport run_points(const std::vector<RunPoint>& points, const nlohmann::jso
         // point while a resumed runner redoes it.
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent) _exit(1);
-        if (batch.size() == 1 && batch[0].first.engine != "analytic") run_child(batch[0].first, out_dir, *batch[0].second);
         run_batch_child(batch, out_dir);
       }
       running[pid] = next++;

@@ -35,8 +35,6 @@ class Walk {
   Walk(const WalkSetup& setup, int sample, std::uint64_t request);
   // The next step; after Done it keeps returning Done.
   Step next();
-  Tier tier() const { return tier_; }
-  int exit() const { return exit_; }
   int compute_steps() const { return compute_steps_; }
   int decisions() const { return decisions_; }
 
