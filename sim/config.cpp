@@ -125,6 +125,13 @@ Experiment parse_experiment(const nlohmann::json& config, const std::string& con
     cost.reject_unknown_keys();
   }
 
+  auto network = r.optional("network");
+  if (!network.is_null()) {
+    auto bw = network.at("link_bandwidth_Bps");
+    for (const auto& link : bw.keys()) x.link_bandwidth[link] = bw.at(link).number_in(1, 1e15);
+    network.reject_unknown_keys();
+  }
+
   auto sim = r.optional("simulation");
   if (!sim.is_null()) {
     if (sim.has("engine")) x.engine = sim.at("engine").string_in({"analytic", "simgrid"});

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,9 @@ struct Experiment {
   CostUnits cost;
   std::string engine = "simgrid";  // "analytic" | "simgrid"
   std::string network_model = "CM02";
+  // network.link_bandwidth_Bps: SimGrid link id or glob ("phones_link_*") -> bytes/s, set on the
+  // loaded platform, so both engines see it (a bandwidth sweep without editing the XML).
+  std::map<std::string, double> link_bandwidth;
   std::uint64_t seed = 1;
   bool requests_csv = false;
 };

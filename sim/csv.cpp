@@ -20,14 +20,32 @@ static void split(std::string_view s, std::vector<std::string_view>& out) {
   }
 }
 
-CsvReader::CsvReader(const std::string& path) : path_(path), in_(path) {
+CsvReader::CsvReader(const std::string& path) : path_(path), in_(gzopen(path.c_str(), "rb"), gzclose) {
   if (!in_) throw InputError(fmt::format("{}: cannot open file (expected a readable CSV file)", path));
   if (!next()) throw InputError(fmt::format("{}: empty file (expected a CSV header line)", path));
   for (auto f : fields_) header_.emplace_back(f);
 }
 
+bool CsvReader::read_line() {
+  buffer_.clear();
+  char chunk[1 << 14];
+  while (gzgets(in_.get(), chunk, sizeof chunk)) {
+    buffer_ += chunk;
+    if (buffer_.back() == '\n') {
+      buffer_.pop_back();
+      return true;
+    }
+  }
+  int code = Z_OK;
+  const char* message = gzerror(in_.get(), &code);
+  if (code != Z_OK && code != Z_STREAM_END)
+    throw InputError(fmt::format("{}:{}: cannot read on ({}; expected a CSV file, plain or gzip)", path_, line_ + 1,
+                                 message));
+  return !buffer_.empty();
+}
+
 bool CsvReader::next() {
-  while (std::getline(in_, buffer_)) {
+  while (read_line()) {
     ++line_;
     if (!buffer_.empty() && buffer_.back() == '\r') buffer_.pop_back();
     if (buffer_.empty()) continue;

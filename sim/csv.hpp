@@ -1,6 +1,10 @@
 #pragma once
 // Minimal, strict CSV reading for traces (no quoted commas in the formats tiersim reads).
-#include <fstream>
+// Files may be gzip-compressed (zlib reads plain files unchanged), so committed traces can
+// stay small without a decompression step.
+#include <zlib.h>
+
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,7 +32,8 @@ class CsvReader {
 
  private:
   std::string path_;
-  std::ifstream in_;
+  std::unique_ptr<gzFile_s, int (*)(gzFile)> in_;
+  bool read_line();  // the next physical line into buffer_, without its newline
   std::string buffer_;
   std::vector<std::string_view> fields_;
   std::vector<std::string> header_;

@@ -32,9 +32,18 @@ void print_trace_info(const std::string& path) {
   fmt::print("dataset  {}\nmodel    {}\nsource   {}\n", t.meta.dataset, t.meta.model, t.meta.source);
   fmt::print("samples  {}\nexits    {}\nclasses  {}\nentropy  {}\n", t.samples(), t.exits(), t.classes(),
              t.has_entropy() ? "yes" : "no");
-  fmt::print("{:>4}  {:<12} {:>9} {:>16}\n", "exit", "name", "accuracy", "mean confidence");
-  for (int e = 0; e < t.exits(); ++e)
-    fmt::print("{:>4}  {:<12} {:>9.4f} {:>16.4f}\n", e, t.meta.exit_names[e], t.exit_accuracy(e), t.mean_confidence(e));
+  std::vector<std::string> splits = {""};  // all samples first, then each split
+  for (const auto& s : t.split_names()) {
+    splits.push_back(s);
+    fmt::print("split    {}: {} samples\n", s, std::count(t.split.begin(), t.split.end(), s));
+  }
+  for (const auto& split : splits) {
+    if (splits.size() > 1) fmt::print("\n{}\n", split.empty() ? "all samples" : "split " + split);
+    fmt::print("{:>4}  {:<12} {:>9} {:>16}\n", "exit", "name", "accuracy", "mean confidence");
+    for (int e = 0; e < t.exits(); ++e)
+      fmt::print("{:>4}  {:<12} {:>9.4f} {:>16.4f}\n", e, t.meta.exit_names[e], t.exit_accuracy(e, split),
+                 t.mean_confidence(e, split));
+  }
 }
 
 void print_summary_line(const std::string& name, const nlohmann::ordered_json& s) {

@@ -4,6 +4,8 @@
 #include <simgrid/plugins/energy.h>
 #include <simgrid/s4u.hpp>
 
+#include <fnmatch.h>
+
 #include <algorithm>
 #include <fstream>
 #include <limits>
@@ -126,6 +128,27 @@ Platform Platform::load(const std::string& xml_path, SimgridSession& session) {
       throw InputError(fmt::format("{}: host {}: edge=\"{}\": expected the name of a host with role=edge",
                                    xml_path, m.name, m.edge));
   return p;
+}
+
+int Platform::set_link_bandwidth(const std::string& glob, double bytes_per_s) {
+  int matched = 0;
+  for (auto* link : simgrid::s4u::Engine::get_instance()->get_all_links())
+    if (fnmatch(glob.c_str(), link->get_cname(), 0) == 0) {
+      link->set_bandwidth(bytes_per_s);
+      ++matched;
+    }
+  return matched;
+}
+
+std::string Platform::example_link_ids() const {
+  std::vector<std::string> ids;
+  for (auto* link : simgrid::s4u::Engine::get_instance()->get_all_links()) ids.push_back(link->get_name());
+  std::sort(ids.begin(), ids.end());
+  if (ids.size() > 6) {  // the first few and the last few: cluster links come in long runs
+    ids.erase(ids.begin() + 3, ids.end() - 3);
+    ids.insert(ids.begin() + 3, "...");
+  }
+  return fmt::format("{}", fmt::join(ids, ", "));
 }
 
 void Platform::require_role(Tier role, const std::string& needed_by) const {

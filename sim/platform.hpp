@@ -65,6 +65,9 @@ class Platform {
   const HostInfo& server_for(const HostInfo& mobile, Tier tier) const;
   RouteInfo route(const HostInfo& from, const HostInfo& to) const;
   bool has_link_energy() const { return link_energy_; }
+  // Sets the bandwidth of every link whose id matches the glob; returns how many matched.
+  int set_link_bandwidth(const std::string& glob, double bytes_per_s);
+  std::string example_link_ids() const;  // a few link ids, for error messages
 
   // Throws InputError naming the file when no host has the role.
   void require_role(Tier role, const std::string& needed_by) const;

@@ -45,10 +45,17 @@ RunInputs::RunInputs(const Experiment& x)
       session(x.network_model),
       platform(Platform::load(x.platform_path, session)) {
   check_profile_against_trace(profile, trace.exits(), trace.path);
+  for (const auto& [pattern, bytes_per_s] : x.link_bandwidth)
+    if (platform.set_link_bandwidth(pattern, bytes_per_s) == 0)
+      throw InputError(fmt::format("{}: /network/link_bandwidth_Bps/{}: expected the id (or a glob) of a link of {} "
+                                   "(it has e.g. {})",
+                                   x.config_path, pattern, platform.path(), platform.example_link_ids()));
 }
 
 std::string RunInputs::key(const Experiment& x) {
-  return x.trace_path + "\n" + x.profile_path + "\n" + x.platform_path + "\n" + x.network_model;
+  std::string key = x.trace_path + "\n" + x.profile_path + "\n" + x.platform_path + "\n" + x.network_model;
+  for (const auto& [link, bw] : x.link_bandwidth) key += fmt::format("\n{}={}", link, bw);
+  return key;
 }
 
 RunSetup::RunSetup(const Experiment& experiment, std::shared_ptr<RunInputs> loaded)

@@ -16,7 +16,9 @@
 namespace tiersim {
 
 std::string sidecar_path(const std::string& csv_path) {
-  return std::filesystem::path(csv_path).replace_extension(".json").string();
+  std::filesystem::path p(csv_path);
+  if (p.extension() == ".gz") p.replace_extension();  // NAME.csv.gz -> NAME.json
+  return p.replace_extension(".json").string();
 }
 
 float binary_entropy(float p) {
@@ -24,11 +26,33 @@ float binary_entropy(float p) {
   return static_cast<float>(term(p) + term(1.0 - p));
 }
 
-double Trace::exit_accuracy(int exit) const {
-  return (prediction.col(exit) == label).cast<double>().mean();
+// Mean of per-sample values over the samples of `split` ("" = all samples).
+template <class PerSample>
+static double mean_over_split(const Trace& t, const std::string& split, PerSample value) {
+  double sum = 0;
+  long count = 0;
+  for (int s = 0; s < t.samples(); ++s)
+    if (split.empty() || t.split[s] == split) {
+      sum += value(s);
+      ++count;
+    }
+  return count ? sum / static_cast<double>(count) : 0.0;
 }
 
-double Trace::mean_confidence(int exit) const { return confidence.col(exit).cast<double>().mean(); }
+double Trace::exit_accuracy(int exit, const std::string& split) const {
+  return mean_over_split(*this, split, [&](int s) { return prediction(s, exit) == label(s) ? 1.0 : 0.0; });
+}
+
+double Trace::mean_confidence(int exit, const std::string& split) const {
+  return mean_over_split(*this, split, [&](int s) { return static_cast<double>(confidence(s, exit)); });
+}
+
+std::vector<std::string> Trace::split_names() const {
+  std::vector<std::string> names;
+  for (const auto& s : split)
+    if (!s.empty() && std::find(names.begin(), names.end(), s) == names.end()) names.push_back(s);
+  return names;
+}
 
 static std::vector<std::string> string_list(JsonReader r) {
   std::vector<std::string> out;
@@ -54,6 +78,7 @@ static TraceMeta load_meta(const std::string& path) {
   m.model = r.at("model").string();
   m.source = r.at("source").string();
   m.exit_accuracy = number_list(r.optional("exit_accuracy"));
+  m.exit_accuracy_split = r.string_or("exit_accuracy_split", "");
   m.exit_time_s = number_list(r.optional("exit_time_s"));
   m.notes = r.string_or("notes", "");  // free text for humans
   auto restricted = r.optional("exit_classes");

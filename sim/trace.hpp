@@ -18,6 +18,7 @@ struct TraceMeta {
   std::vector<std::string> exit_names;
   std::string dataset, model, source;
   std::vector<double> exit_accuracy;  // as recorded by the producer (optional, may be empty)
+  std::string exit_accuracy_split;    // the split exit_accuracy was measured on ("" = all samples)
   std::vector<double> exit_time_s;    // measured mean seconds per exit's stage (optional)
   std::string notes;
   // Exits whose classifier covers only some classes (e.g. MEANet's extension over the hard
@@ -42,8 +43,11 @@ struct Trace {
   int classes() const { return static_cast<int>(meta.class_names.size()); }
   bool has_entropy() const { return entropy.size() > 0; }
   bool has_probabilities() const { return !probability.empty(); }
-  double exit_accuracy(int exit) const;
-  double mean_confidence(int exit) const;
+  // Over the samples of `split` ("" = all samples).
+  double exit_accuracy(int exit, const std::string& split = "") const;
+  double mean_confidence(int exit, const std::string& split = "") const;
+  // Split names in order of first appearance (empty when the trace has no split column).
+  std::vector<std::string> split_names() const;
 };
 
 // Sidecar path for a trace CSV: "x.csv" -> "x.json".

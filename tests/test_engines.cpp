@@ -115,6 +115,35 @@ TEST_CASE("a hand-sized scenario gives the hand-computed latency and energy in b
   }
 }
 
+// network.link_bandwidth_Bps on the hand scenario: WAN 10 -> 1 MB/s, both radios (by glob)
+// 1 -> 2 MB/s. Sample 2 (ends in the cloud): upload 1000 B in 0.01 + 1000 / 2e6 = 0.0105 s;
+// edge -> cloud 500 B in 0.02 + 500 / 1e6 = 0.0205 s; reply over WAN + radio (bottleneck now the
+// 1 MB/s WAN) 0.03 + 64 / 1e6 s.
+TEST_CASE("link bandwidth overrides from the config reach both engines", "[engine][network]") {
+  for (const std::string engine : {"analytic", "simgrid"}) {
+    SECTION(engine) {
+      auto dir = testing::scratch_dir("bandwidth_" + engine);
+      json config = hand_config(engine);
+      config["network"] = {{"link_bandwidth_Bps", {{"wan", 1e6}, {"radio*", 2e6}}}};
+      run(config, dir);
+      auto rows = testing::read_csv(dir + "/out/runs/hand-" + engine + "/requests.csv");
+      REQUIRE(rows.size() == 5);
+      for (std::size_t i = 1; i < rows.size(); ++i) {
+        if (rows[i][2] != "2") continue;
+        CHECK(std::stod(rows[i][5]) == Approx(1.0 + 0.0105 + 0.2 + 0.0205 + 0.04 + 0.030064).epsilon(1e-9));
+      }
+    }
+  }
+  auto dir = testing::scratch_dir("bandwidth_bad");
+  json config = hand_config("analytic");
+  config["network"] = {{"link_bandwidth_Bps", {{"wlan*", 1e6}}}};
+  auto r = testing::run_cli("run " + testing::write_config(dir, config) + " -o " + dir + "/out");
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Catch::Matchers::Contains("/network/link_bandwidth_Bps/wlan*: expected the id (or a glob) of a "
+                                              "link of") &&
+                        Catch::Matchers::Contains("radio0"));
+}
+
 // Pseudo training dynamics for the BERT trace: its 12 exits' gold-label probabilities taken as
 // 12 epochs (real dynamics come from training; this only exercises the policy in both engines).
 static std::string bert_pseudo_dynamics() {
