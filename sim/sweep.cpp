@@ -79,20 +79,33 @@ std::string config_hash(const nlohmann::json& config) {
   return fmt::format("{:016x}", h).substr(0, 12);
 }
 
-std::vector<RunPoint> expand_sweep(const nlohmann::json& config, const std::string& config_path) {
-  if (!config.is_object() || !config.contains("sweep")) {
-    const std::string name = config.is_object() && config.contains("name") && config["name"].is_string()
-                                 ? config["name"].get<std::string>() : "run";
-    return {RunPoint{name, config}};
-  }
-  JsonReader sweep(config["sweep"], config_path, "/sweep");
-  // Factors of the product: each grid key alone, and all zip keys together.
-  std::vector<std::vector<Assignment>> factors;
+namespace {
+
+// One sweep object's points: its "set" values (fixed for this part), then the product of its
+// grid keys and its zip group, each combination replicated `seeds` times.
+struct SweepPart {
+  std::vector<Assignment> combos{{}};
+  long long seeds = 1;
+};
+
+SweepPart read_part(JsonReader sweep, const nlohmann::json& config, const std::string& config_path) {
+  SweepPart part;
+  nlohmann::json base = config;  // with this part's "set" applied, to check its grid paths against
+  Assignment fixed;
+  auto set = sweep.optional("set");
+  if (!set.is_null())
+    for (const auto& path : set.keys()) {
+      const nlohmann::json value = set.at(path).raw();
+      check_path(base, path, value, config_path, set.path() + "/" + path);
+      apply_override(base, path + "=" + value.dump());
+      fixed.push_back({path, value});
+    }
+  std::vector<std::vector<Assignment>> factors{{fixed}};
   auto grid = sweep.optional("grid");
   if (!grid.is_null())
     for (const auto& path : grid.keys()) {
       auto values = value_list(grid.at(path));
-      check_path(config, path, values.front(), config_path, "/sweep/grid/" + path);
+      check_path(base, path, values.front(), config_path, grid.path() + "/" + path);
       std::vector<Assignment> factor;
       for (const auto& v : values) factor.push_back({{path, v}});
       factors.push_back(factor);
@@ -103,7 +116,7 @@ std::vector<RunPoint> expand_sweep(const nlohmann::json& config, const std::stri
     std::size_t length = 0;
     for (const auto& path : zip.keys()) {
       auto values = value_list(zip.at(path));
-      check_path(config, path, values.front(), config_path, "/sweep/zip/" + path);
+      check_path(base, path, values.front(), config_path, zip.path() + "/" + path);
       if (factor.empty()) {
         length = values.size();
         factor.resize(length);
@@ -114,41 +127,61 @@ std::vector<RunPoint> expand_sweep(const nlohmann::json& config, const std::stri
     }
     if (!factor.empty()) factors.push_back(factor);
   }
-  const long long seeds = sweep.integer_or("seeds", 1);
-  if (seeds < 1) sweep.at("seeds").fail(fmt::format("an integer >= 1, got {}", seeds));
+  part.seeds = sweep.integer_or("seeds", 1);
+  if (part.seeds < 1) sweep.at("seeds").fail(fmt::format("an integer >= 1, got {}", part.seeds));
   sweep.reject_unknown_keys();
+  for (const auto& factor : factors) {
+    std::vector<Assignment> next;
+    for (const auto& combo : part.combos)
+      for (const auto& choice : factor) {
+        Assignment a = combo;
+        a.insert(a.end(), choice.begin(), choice.end());
+        next.push_back(a);
+      }
+    part.combos = std::move(next);
+  }
+  return part;
+}
+
+}  // namespace
+
+std::vector<RunPoint> expand_sweep(const nlohmann::json& config, const std::string& config_path) {
+  if (!config.is_object() || !config.contains("sweep")) {
+    const std::string name = config.is_object() && config.contains("name") && config["name"].is_string()
+                                 ? config["name"].get<std::string>() : "run";
+    return {RunPoint{name, config}};
+  }
+  // "sweep" is one sweep object or a list of them, whose points are joined.
+  std::vector<SweepPart> parts;
+  if (config["sweep"].is_array()) {
+    JsonReader list(config["sweep"], config_path, "/sweep");
+    if (list.array_size() == 0) list.fail("at least one sweep object");
+    for (std::size_t i = 0; i < list.array_size(); ++i) parts.push_back(read_part(list.element(i), config, config_path));
+  } else {
+    parts.push_back(read_part(JsonReader(config["sweep"], config_path, "/sweep"), config, config_path));
+  }
 
   nlohmann::json base = config;
   base.erase("sweep");
   const long long base_seed =
       base.contains("simulation") && base["simulation"].contains("seed") && base["simulation"]["seed"].is_number_integer()
           ? base["simulation"]["seed"].get<long long>() : 1;
-  std::vector<Assignment> combos{{}};
-  for (const auto& factor : factors) {
-    std::vector<Assignment> next;
-    for (const auto& combo : combos)
-      for (const auto& choice : factor) {
-        Assignment a = combo;
-        a.insert(a.end(), choice.begin(), choice.end());
-        next.push_back(a);
-      }
-    combos = std::move(next);
-  }
   std::vector<RunPoint> points;
   std::set<std::string> seen;
   const std::string name = base.value("name", std::string("run"));
-  for (const auto& combo : combos)
-    for (long long s = 0; s < seeds; ++s) {
-      nlohmann::json resolved = base, values = nlohmann::json::object();
-      for (const auto& [path, value] : combo) {
-        apply_override(resolved, path + "=" + value.dump());
-        values[path] = value;
+  for (const auto& part : parts)
+    for (const auto& combo : part.combos)
+      for (long long s = 0; s < part.seeds; ++s) {
+        nlohmann::json resolved = base, values = nlohmann::json::object();
+        for (const auto& [path, value] : combo) {
+          apply_override(resolved, path + "=" + value.dump());
+          if (!value.is_structured()) values[path] = value;  // objects (a whole policy) stay in config.json
+        }
+        if (part.seeds > 1) resolved["simulation"]["seed"] = values["simulation.seed"] = base_seed + s;
+        const std::string id = name + "-" + config_hash(resolved);
+        resolved["name"] = id;
+        if (seen.insert(id).second) points.push_back({id, resolved, values});  // identical points run once
       }
-      if (seeds > 1) resolved["simulation"]["seed"] = values["simulation.seed"] = base_seed + s;
-      const std::string id = name + "-" + config_hash(resolved);
-      resolved["name"] = id;
-      if (seen.insert(id).second) points.push_back({id, resolved, values});  // identical points run once
-    }
   return points;
 }
 

@@ -9,6 +9,12 @@
 // product); seeds: replications with simulation.seed = base, base + 1, ... A value list is an
 // array or {"range": [start, stop, step]} (stop excluded), {"linspace": [a, b, n]},
 // {"logspace": [a, b, n]} (10^a .. 10^b).
+// "sweep" may also be a list of such objects, whose points are joined; each may carry
+// "set": {path: value} applied before its grid, e.g. to compare several policies, each over
+// its own parameters, in one results directory:
+//   "sweep": [{"set": {"policy": {"name": "all-in-cloud"}}},
+//             {"set": {"policy": {"name": "entropy", "params": {"thresholds": 0.1}}},
+//              "grid": {"policy.params.thresholds": {"linspace": [0, 1, 11]}}}]
 #include <nlohmann/json.hpp>
 
 #include <string>

@@ -88,6 +88,29 @@ TEST_CASE("ranges: range excludes its stop, linspace and logspace include both e
   CHECK(rates[2].config["workload"]["arrival"]["rate_hz"].get<double>() == Approx(10));
 }
 
+TEST_CASE("a list of sweeps joins their points, each with its own fixed values", "[sweep]") {
+  json parts = json::array();
+  parts.push_back({{"set", {{"policy", {{"name", "all-in-cloud"}}}}}});
+  parts.push_back({{"set", {{"policy", {{"name", "max_softmax"}, {"params", {{"thresholds", 0.9}}}}}}},
+                   {"grid", {{"policy.params.thresholds", {0.8, 0.9}}}}});
+  parts.push_back({{"grid", {{"policy.params.thresholds", {0.1, 0.2, 0.3}}}}});  // the base policy (entropy)
+  auto points = tiersim::expand_sweep(with_sweep(base(), parts), "c.json");
+  REQUIRE(points.size() == 1 + 2 + 3);
+  CHECK(points[0].config["policy"] == json{{"name", "all-in-cloud"}});
+  CHECK(points[1].config["policy"]["name"] == "max_softmax");
+  CHECK(points[2].config["policy"]["params"]["thresholds"] == 0.9);
+  CHECK(points[3].config["policy"]["name"] == "entropy");
+  CHECK(points[5].config["policy"]["params"]["thresholds"] == 0.3);
+  CHECK_FALSE(points[1].values.contains("policy"));  // a whole object is in config.json, not a column
+  CHECK(points[1].values["policy.params.thresholds"] == 0.8);
+  // Errors name the part: /sweep/<index>/...
+  json bad = json::array({parts[0], {{"grid", {{"workload.devcies", {1, 2}}}}}});
+  CHECK_THROWS_WITH(tiersim::expand_sweep(with_sweep(base(), bad), "c.json"),
+                    Contains("c.json: /sweep/1/grid/workload.devcies: \"workload.devcies\" names no config key"));
+  CHECK_THROWS_WITH(tiersim::expand_sweep(with_sweep(base(), json::array()), "c.json"),
+                    Contains("/sweep: expected at least one sweep object"));
+}
+
 TEST_CASE("bad sweeps are refused with their /sweep path", "[sweep][bad-input]") {
   CHECK_THROWS_WITH(tiersim::expand_sweep(with_sweep(base(), {{"grid", {{"workload.devcies", {1, 2}}}}}), "c.json"),
                     Contains("c.json: /sweep/grid/workload.devcies: \"workload.devcies\" names no config key"));
