@@ -77,9 +77,10 @@ class DimecDc : public Policy {
       rows.push_back(it->second);
     }
     pool_of_ = easy_min_ >= 0 ? threshold_pools(d, easy_min_, hard_max_) : kmeans_pools(d);
+    dynamics_ = std::move(d);
     centroid_.assign(3, {});
     std::array<double, 3> count{};
-    for (int i = 0; i < d.size(); ++i) {
+    for (int i = 0; i < dynamics_.size(); ++i) {
       const int k = static_cast<int>(pool_of_[i]);
       auto f = features(trace, rows[i]);
       if (centroid_[k].empty()) centroid_[k].assign(f.size(), 0.0);
@@ -90,6 +91,15 @@ class DimecDc : public Policy {
       pool_size_[k] = static_cast<int>(count[k]);
       for (double& v : centroid_[k]) v /= count[k];
     }
+  }
+
+  // The data map: each training sample's confidence, variability and pool.
+  std::map<std::string, std::string> state_files() const override {
+    std::string csv = "sample,confidence,variability,pool\n";
+    for (int i = 0; i < dynamics_.size(); ++i)
+      csv += fmt::format("{},{:.6f},{:.6f},{}\n", dynamics_.ids[i], dynamics_.confidence[i], dynamics_.variability[i],
+                         kPoolNames[static_cast<int>(pool_of_[i])]);
+    return {{"pools.csv", csv}};
   }
 
   nlohmann::json describe() const override {
@@ -136,6 +146,7 @@ class DimecDc : public Policy {
   std::string where_, dynamics_path_, features_;
   int dynamics_exit_ = -1, mobile_exit_ = -1, edge_exit_ = -1;
   double easy_min_ = -1, hard_max_ = -1, gate_ = 0;
+  TrainingDynamics dynamics_;
   std::vector<Pool> pool_of_;
   std::vector<std::vector<double>> centroid_;
   std::array<int, 3> pool_size_{};

@@ -79,6 +79,9 @@ Experiment parse_experiment(const nlohmann::json& config, const std::string& con
   if (x.name.empty() || x.name.find_first_of("/\\ ") != std::string::npos)
     r.at("name").fail("a non-empty name without spaces or slashes (it names the run's folder)");
   r.optional("description");
+  // Which figures `tiersim plot` draws for this experiment's directory (the plot script checks the names).
+  if (auto figures = r.optional("figures"); !figures.is_null())
+    for (std::size_t i = 0; i < figures.array_size(); ++i) figures.element(i).string();
   x.trace_path = resolve(dir, r.at("trace"));
   x.profile_path = resolve(dir, r.at("profile"));
   x.platform_path = resolve(dir, r.at("platform"));

@@ -106,6 +106,34 @@ int report_run(const std::vector<RunPoint>& points, const RunnerReport& report, 
 
 }  // namespace
 
+// Runs plots/plot.py on Debian's system interpreter (it has Debian's python3-matplotlib; another
+// python3 first on PATH may not). Replaces this process: its exit status is the plot's.
+[[noreturn]] void exec_plot(const std::vector<std::string>& plot_args) {
+  std::vector<std::string> args{"/usr/bin/python3", TIERSIM_SOURCE_DIR "/plots/plot.py"};
+  args.insert(args.end(), plot_args.begin(), plot_args.end());
+  std::vector<char*> argv_exec;
+  for (auto& a : args) argv_exec.push_back(a.data());
+  argv_exec.push_back(nullptr);
+  std::fflush(nullptr);
+  execv(argv_exec[0], argv_exec.data());
+  throw std::runtime_error(fmt::format("cannot run {}: {}", args[0], std::strerror(errno)));
+}
+
+// "meanet" -> <source>/experiments/meanet.json; a path to a JSON file is taken as it is.
+std::string experiment_config(const std::string& name) {
+  namespace fs = std::filesystem;
+  if (name.size() > 5 && name.substr(name.size() - 5) == ".json" && fs::exists(name)) return name;
+  const fs::path dir = fs::path(TIERSIM_SOURCE_DIR) / "experiments", path = dir / (name + ".json");
+  if (fs::exists(path)) return path.string();
+  std::vector<std::string> known;
+  for (const auto& entry : fs::directory_iterator(dir))
+    if (entry.path().extension() == ".json" && entry.path().stem() != "config.schema")
+      known.push_back(entry.path().stem().string());
+  std::sort(known.begin(), known.end());
+  throw InputError(fmt::format("reproduce {}: no experiment {} (expected one of: {})", name, path.string(),
+                               fmt::join(known, ", ")));
+}
+
 int main(int argc, char** argv) {
   CLI::App app{"tiersim: simulate multi-exit inference across mobile devices, edge servers and the cloud"};
   app.require_subcommand(1);
@@ -169,6 +197,15 @@ int main(int argc, char** argv) {
 
   auto* policies = app.add_subcommand("policies", "list the registered policies");
 
+  std::string experiment_name;
+  auto* reproduce_cmd = app.add_subcommand(
+      "reproduce", "run one of the shipped experiments (experiments/NAME.json) and draw its figures");
+  reproduce_cmd->add_option("name", experiment_name, "experiment: meanet, hybrid, cartography, load, network, ...")
+      ->required();
+  reproduce_cmd->add_option("-o,--out", out_dir, "results directory (default: results/NAME)");
+  reproduce_cmd->add_option("-j,--jobs", runner.jobs, "worker processes (default: the cores)")
+      ->check(CLI::PositiveNumber);
+
   auto* plot_cmd = app.add_subcommand("plot", "paper-style figures: tiersim plot DIR [-o FIGDIR] [--only NAME...]");
   plot_cmd->prefix_command();  // everything after "plot" goes to plots/plot.py as it is
 
@@ -228,16 +265,19 @@ int main(int argc, char** argv) {
       write_json(out_dir + "/calibration.json", result);
       write_json(out_dir + "/calibrated.json", calibrated);
       print_calibration(result, out_dir);
+    } else if (*reproduce_cmd) {
+      // Complete points of the same config are kept (a rerun only redraws); after an edit of
+      // the config its results replace the old ones.
+      config_path = experiment_config(experiment_name);
+      if (out_dir.empty()) out_dir = "results/" + std::filesystem::path(config_path).stem().string();
+      auto config = read_json_file(config_path);
+      const auto points = expand_sweep(config, config_path);
+      runner.resume = runner.force = true;
+      const auto report = run_points(points, config, config_path, out_dir, runner);
+      if (int status = report_run(points, report, out_dir); status != 0) return status;
+      exec_plot({out_dir});
     } else if (*plot_cmd) {
-      // Debian's system interpreter: it has Debian's python3-matplotlib (another python3 may not).
-      std::vector<std::string> args{"/usr/bin/python3", TIERSIM_PLOT_SCRIPT};
-      for (const auto& a : plot_cmd->remaining()) args.push_back(a);
-      std::vector<char*> argv_exec;
-      for (auto& a : args) argv_exec.push_back(a.data());
-      argv_exec.push_back(nullptr);
-      std::fflush(nullptr);
-      execv(argv_exec[0], argv_exec.data());
-      throw std::runtime_error(fmt::format("cannot run {}: {}", args[0], std::strerror(errno)));
+      exec_plot(plot_cmd->remaining());
     } else if (*compare_cmd) {
       fmt::print("{}", compare_runs(out_dir));
       fmt::print("\nwritten: {0}/compare.csv, {0}/compare.md\n", out_dir);

@@ -38,8 +38,8 @@ class LatencyHistogram {
   LatencyHistogram();
   void add(double seconds);
   double quantile(double q) const;  // nearest rank
+  double min() const { return min_; }
   double max() const { return max_; }
-  std::uint64_t count() const { return count_; }
 
  private:
   std::vector<std::uint64_t> buckets_;

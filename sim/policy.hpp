@@ -5,6 +5,7 @@
 // Each policy is one file under policies/ and registers itself by name.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -54,6 +55,9 @@ class Policy {
   virtual void prepare(const Trace&, const ModelProfile&) {}
   // What prepare() derived, for the run's summary (null when nothing).
   virtual nlohmann::json describe() const { return nullptr; }
+  // Per-sample detail of what prepare() derived, as CSV text for the run's folder (file name ->
+  // contents; e.g. DIMEC-DC's pools.csv, which the data-cartography map draws). Default: none.
+  virtual std::map<std::string, std::string> state_files() const { return {}; }
 };
 
 // A factory reads its parameters from `params` (unknown ones are rejected by the registry).

@@ -140,6 +140,7 @@ static void flatten(const nlohmann::ordered_json& j, const std::string& prefix,
   if (j.is_object()) {
     for (const auto& [k, v] : j.items()) flatten(v, prefix.empty() ? k : prefix + "." + k, out);
   } else if (j.is_array()) {
+    if (j.size() > 16) return;  // distributions (latency percentiles) stay in summary.json
     for (std::size_t i = 0; i < j.size(); ++i) flatten(j[i], fmt::format("{}.{}", prefix, i), out);
   } else {
     out.emplace_back(prefix, j.is_string() ? j.get<std::string>() : j.dump());
@@ -251,6 +252,7 @@ nlohmann::ordered_json run_experiment(RunSetup& setup, const std::string& out_di
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   try {
     write_text_atomically(partial / "config.json", resolved.dump(2) + "\n");
+    for (const auto& [file, text] : setup.policy->state_files()) write_text_atomically(partial / file, text);
     write_text_atomically(partial / "summary.json", summary.dump(2) + "\n");
   } catch (...) {
     std::error_code ignored;

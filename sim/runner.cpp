@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "config.hpp"
@@ -41,19 +42,28 @@ bool complete(const fs::path& run_dir, const nlohmann::json& resolved) {
   }
 }
 
-// DIR/experiment.json records which config the directory belongs to.
-void claim_directory(const fs::path& dir, const nlohmann::json& original, bool force) {
+// DIR/experiment.json records which config the directory belongs to. Forced onto a directory of
+// another config, the runs that are no point of this one are removed, so that summary.csv and
+// the figures never mix two configs.
+void claim_directory(const fs::path& dir, const nlohmann::json& original, bool force,
+                     const std::vector<RunPoint>& points) {
   fs::create_directories(dir / "runs");
   const fs::path marker = dir / "experiment.json";
-  if (fs::exists(marker) && !force) {
+  if (fs::exists(marker)) {
     nlohmann::json previous;
     try {
       previous = nlohmann::json::parse(slurp(marker));
     } catch (const std::exception&) {
     }
-    if (previous != original)
+    if (previous != original && !force)
       throw InputError(fmt::format("{}: holds the results of a different config (see {}); use another directory "
                                    "or --force", dir.string(), marker.string()));
+    if (previous != original) {
+      std::set<std::string> ids;
+      for (const auto& p : points) ids.insert(p.id);
+      for (const auto& entry : fs::directory_iterator(dir / "runs"))
+        if (!ids.count(entry.path().filename().string())) fs::remove_all(entry.path());
+    }
   }
   std::ofstream(marker) << original.dump(2) << "\n";
 }
@@ -116,7 +126,7 @@ RunnerReport run_points(const std::vector<RunPoint>& points, const nlohmann::jso
     if (static_cast<int>(i % static_cast<std::size_t>(options.shards)) == options.shard) todo.emplace_back(x, &points[i]);
   }
   const fs::path dir(out_dir);
-  claim_directory(dir, original_config, options.force);
+  claim_directory(dir, original_config, options.force, points);
   // Leftovers of a killed run: a point is only ever complete under its final name.
   for (const auto& point : todo) fs::remove_all(dir / "runs" / (point.second->id + ".partial"));
   RunnerReport report;

@@ -1,8 +1,12 @@
 // Trace format: loading, derived entropy, per-exit statistics, importers, shipped traces.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <map>
+#include <numeric>
 
+#include "dynamics.hpp"
 #include "error.hpp"
 #include "helpers.hpp"
 #include "trace.hpp"
@@ -97,4 +101,41 @@ TEST_CASE("shipped traces load and match the per-exit accuracy recorded in their
   CHECK(cifar.exit_accuracy(0) == Approx(0.7915));
   CHECK(cifar.exit_accuracy(1) == Approx(0.8291));
   CHECK_FALSE(cifar.has_entropy());  // 10 classes and no probabilities: not derivable
+}
+
+// The Fashion-MNIST traces of traces/generate (gzip-compressed rows): per-exit accuracy on the
+// test split as the generator recorded it, the split sizes it promises, and the facts the
+// experiments rely on.
+TEST_CASE("generated Fashion-MNIST traces load from .csv.gz and match their sidecars", "[trace][shipped]") {
+  for (const char* name : {"traces/fmnist_resnet4.csv.gz", "traces/fmnist_meanet.csv.gz",
+                           "traces/fmnist_hybrid_binary.csv.gz", "traces/fmnist_hybrid_4bit.csv.gz"}) {
+    INFO(name);
+    Trace t = load_trace(testing::source_path(name));
+    REQUIRE(t.meta.exit_accuracy_split == "test");
+    REQUIRE(static_cast<int>(t.meta.exit_accuracy.size()) == t.exits());
+    for (int e = 0; e < t.exits(); ++e)
+      CHECK(t.exit_accuracy(e, "test") == Approx(t.meta.exit_accuracy[e]).margin(1e-4));
+    CHECK(std::count(t.split.begin(), t.split.end(), "test") == 10000);
+    CHECK(std::count(t.split.begin(), t.split.end(), "calibration") == 10000);
+    CHECK(t.has_entropy());
+    CHECK(t.classes() == 10);
+  }
+  Trace resnet = load_trace(testing::source_path("traces/fmnist_resnet4.csv.gz"));
+  CHECK(resnet.exit_accuracy(3, "test") >= 0.92);  // the issue's bar for the deepest exit
+  CHECK(resnet.exit_accuracy(0, "test") < resnet.exit_accuracy(3, "test") - 0.02);
+  CHECK(std::count(resnet.split.begin(), resnet.split.end(), "train") == 5000);
+  Trace meanet = load_trace(testing::source_path("traces/fmnist_meanet.csv.gz"));
+  REQUIRE(meanet.meta.exit_classes.count(1));
+  CHECK(meanet.meta.exit_classes.at(1).size() == 4);
+  // Training dynamics: every tracked training sample, each a "train" row of the ResNet trace.
+  TrainingDynamics d = load_dynamics(testing::source_path("traces/fmnist_resnet4.dynamics.csv.gz"));
+  REQUIRE(d.size() == 5000);
+  std::map<long long, std::string> split_of;
+  for (int s = 0; s < resnet.samples(); ++s) split_of[resnet.sample_ids[s]] = resnet.split[s];
+  int in_train = 0;
+  for (int i = 0; i < d.size(); ++i) in_train += split_of.count(d.ids[i]) && split_of[d.ids[i]] == "train";
+  CHECK(in_train == 5000);
+  const double mean_mu = std::accumulate(d.confidence.begin(), d.confidence.end(), 0.0) / d.size();
+  CHECK(mean_mu > 0.8);  // a network that fits its training data
+  CHECK(mean_mu < 1.0);
 }
