@@ -4,8 +4,14 @@
 Reads DIR/runs/*/summary.json (and requests.csv / config.json where a figure needs them) and
 writes PDF and PNG figures sized for a two-column paper (3.3 in wide), serif fonts, readable in
 grey-scale (marker, line style and hatch differ per policy as well as colour), with the same
-style for a policy in every figure. A figure that lacks what it needs is skipped with one line
-naming the missing piece; the others are still produced; the exit status is 1 if any was skipped.
+style for a policy in every figure; settings of one policy (another trace or platform) keep its
+hue in another shade, line and marker.
+
+Which figures: --only NAME..., else the experiment's "figures" (DIR/experiment.json), else every
+figure that applies to the results (a figure of another kind of experiment, e.g. the load curve
+without a load sweep, is left out with a note). A figure asked for that lacks what it needs, or
+any figure missing a metric, is skipped with one line naming the missing piece; the others are
+still produced; the exit status is then 1.
 
 Runs on Debian's system interpreter with Debian's python3-matplotlib and python3-numpy.
 """
@@ -20,6 +26,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.colors  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 
 WIDTH_IN = 3.3
@@ -40,10 +47,24 @@ class Missing(Exception):
     """A figure cannot be drawn: the message names what is missing."""
 
 
-def style(policy):
-    i = POLICY_ORDER.index(policy) if policy in POLICY_ORDER else len(POLICY_ORDER) + hash(policy) % 7
+class NotApplicable(Missing):
+    """The results are not of the kind a figure shows (e.g. no load sweep for p95_vs_load).
+    Drawing every figure by default, such a figure is left out without failing."""
+
+
+def style(policy, variant=0):
+    """A policy's colour, marker and line; variant k > 0 (another trace, platform or setting of the
+    same policy) keeps the hue, shades it and changes the line and marker."""
+    i = POLICY_ORDER.index(policy) if policy in POLICY_ORDER else len(POLICY_ORDER) + sum(map(ord, policy)) % 7
     i %= len(COLOURS)
-    return dict(color=COLOURS[i], marker=MARKERS[i], linestyle=LINES[i])
+    colour = matplotlib.colors.to_rgb(COLOURS[i])
+    if variant:
+        # alternately darker and lighter, further for later variants
+        t = min(0.25 * ((variant + 1) // 2), 0.6)
+        target = (0, 0, 0) if variant % 2 else (1, 1, 1)
+        colour = tuple(c + (g - c) * t for c, g in zip(colour, target))
+    j = (i + variant) % len(MARKERS)
+    return dict(color=colour, marker=MARKERS[j], linestyle=LINES[(i + variant) % len(LINES)])
 
 
 def setup_matplotlib():
@@ -82,13 +103,6 @@ def need(run, *keys):
     return value
 
 
-def by_policy(runs):
-    groups = {}
-    for run in runs:
-        groups.setdefault(need(run, "policy"), []).append(run)
-    return sorted(groups.items(), key=lambda kv: POLICY_ORDER.index(kv[0]) if kv[0] in POLICY_ORDER else 99)
-
-
 def pareto(points):
     """Indices of points (x = cost, y = accuracy) no other point beats: as accurate and cheaper."""
     front = []
@@ -100,11 +114,11 @@ def pareto(points):
 
 def accuracy_vs(ax, runs, cost_of, xlabel):
     deployable = []  # the oracle knows the labels: a bound, kept off the front
-    for policy, group in by_policy(runs):
+    for label, group, look in curves(runs):
         pts = sorted((cost_of(r), need(r, "accuracy")) for r in group)
-        if policy != "oracle":
+        if group[0]["summary"]["policy"] != "oracle":
             deployable += pts
-        ax.plot([p[0] for p in pts], [100 * p[1] for p in pts], label=policy, **style(policy))
+        ax.plot([p[0] for p in pts], [100 * p[1] for p in pts], label=label, **look)
     front = pareto(deployable)
     ax.plot([deployable[i][0] for i in front], [100 * deployable[i][1] for i in front], color="black",
             linewidth=0.6, linestyle="none", marker="o", markersize=7, markerfacecolor="none", zorder=0,
@@ -147,26 +161,86 @@ def short(value):
     return str(value)
 
 
-def run_label(run):
+def short_value(key, value):
+    """A swept value as a reader wants it: file names without folder and extension."""
+    if key in ("trace", "platform", "profile") and isinstance(value, str):
+        name = os.path.basename(value)
+        for ext in (".gz", ".csv", ".json", ".xml", ".profile"):
+            name = name[:-len(ext)] if name.endswith(ext) else name
+        return name
+    return short(value)
+
+
+def setting(run, exclude=()):
+    """The swept values that are not the policy's own parameters, e.g. "trace=fmnist_resnet4"."""
+    sweep = run["summary"].get("sweep", {})
+    parts = []
+    for k, v in sweep.items():
+        if k in exclude or k in ("simulation.seed", "policy", "profile") or k.startswith("policy."):
+            continue
+        parts.append(short_value(k, v) if k in ("trace", "platform") else f"{k.split('.')[-1]}={short_value(k, v)}")
+    return ", ".join(parts)
+
+
+def run_label(run, exclude=()):
     """Policy, its parameters, and the other swept values, briefly: "entropy 0.1, devices=5"."""
     params = ((run["config"] or {}).get("policy") or {}).get("params") or {}
     label = need(run, "policy") + "".join(f" {short(v)}" for v in params.values() if not isinstance(v, (dict, str)))
-    sweep = run["summary"].get("sweep", {})
-    others = [f"{k.split('.')[-1]}={short(v)}" for k, v in sweep.items()
-              if k not in ("simulation.seed", "policy") and not k.startswith("policy.")]
-    return label + (", " + ", ".join(others) if others else "")
+    rest = setting(run, exclude)
+    return label + (", " + rest if rest else "")
+
+
+def curves(runs, exclude=()):
+    """Runs grouped into curves: one per policy and setting (the policy's parameters vary along a
+    curve), each with its style: the policy's colour, shaded per setting."""
+    groups = {}
+    for run in ordered(runs):
+        groups.setdefault((need(run, "policy"), setting(run, exclude)), []).append(run)
+    variants = {}
+    out = []
+    for (policy, rest), group in groups.items():
+        k = variants.setdefault(policy, [])
+        k.append(rest)
+        out.append((policy + (f", {rest}" if rest else ""), group, style(policy, len(k) - 1)))
+    return out
 
 
 def ordered(runs):
+    """By policy (fixed order), then by the policy's parameters and swept values, numbers as numbers."""
+    def sortable(value):
+        return (0, value, "") if isinstance(value, (int, float)) else (1, 0, str(value))
+
     def key(run):
         policy = run["summary"].get("policy", "")
-        return (POLICY_ORDER.index(policy) if policy in POLICY_ORDER else 99, run_label(run))
+        params = ((run["config"] or {}).get("policy") or {}).get("params") or {}
+        values = [v for k, v in sorted(run["summary"].get("sweep", {}).items()) if not k.startswith("policy.")]
+        values += [v for v in params.values() if not isinstance(v, (dict, list))]
+        return (POLICY_ORDER.index(policy) if policy in POLICY_ORDER else 99, policy, [sortable(v) for v in values])
     return sorted(runs, key=key)
+
+
+def irrelevant_keys(runs, values_of):
+    """Swept keys that do not change what a figure shows (e.g. the offload cost for exit
+    fractions): runs differing only in them would draw identical bars."""
+    keys = sorted({k for r in runs for k in r["summary"].get("sweep", {})
+                   if k != "simulation.seed" and not k.startswith("policy.")})
+    dropped = []
+    for key in keys:
+        groups = {}
+        for run in runs:
+            groups.setdefault(run_label(run, exclude=tuple(dropped) + (key,)), []).append(values_of(run))
+        if all(all(max(abs(a - b) for a, b in zip(v, vs[0])) < 1e-12 for v in vs) for vs in groups.values()):
+            dropped.append(key)
+    return tuple(dropped)
 
 
 def stacked_bars(runs, parts, value_of, ylabel):
     runs = ordered(runs)
-    labels = [run_label(r) for r in runs]
+    drop = irrelevant_keys(runs, lambda r: [value_of(r, p[0]) for p in parts])
+    unique = {}
+    for run in runs:
+        unique.setdefault(run_label(run, exclude=drop), run)
+    runs, labels = list(unique.values()), list(unique)
     height = 0.9 + 0.16 * len(runs)
     fig, ax = plt.subplots(figsize=(WIDTH_IN, height + 0.6))
     left = [0.0] * len(runs)
@@ -179,8 +253,9 @@ def stacked_bars(runs, parts, value_of, ylabel):
     ax.set_yticklabels(labels)
     ax.invert_yaxis()
     ax.set_xlabel(ylabel)
-    ax.legend(loc="lower center", ncol=len(parts) if len(parts) <= 3 else 2, bbox_to_anchor=(0.5, 1.0))
-    fig.tight_layout()
+    ncol = len(parts) if len(parts) <= 3 else 2
+    fig.legend(*ax.get_legend_handles_labels(), loc="upper center", ncol=ncol, bbox_to_anchor=(0.5, 1.0))
+    fig.tight_layout(rect=(0, 0, 1, 1 - (0.1 + 0.14 * math.ceil(len(parts) / ncol)) / fig.get_figheight()))
     return fig
 
 
@@ -194,46 +269,54 @@ def fig_energy_breakdown(runs):
                         "energy per inference (mJ)")
 
 
-def read_latencies(run):
+def latency_distribution(run):
+    """(latencies, cumulative fractions): every request from requests.csv when the run wrote it,
+    else the summary's percentiles (1 % steps)."""
     path = os.path.join(run["dir"], "requests.csv")
-    if not os.path.isfile(path):
-        raise Missing(f"run {run['id']}: no requests.csv (run with --requests or outputs.requests_csv)")
-    with open(path) as f:
-        return sorted(float(row["latency_s"]) for row in csv.DictReader(f))
+    if os.path.isfile(path):
+        with open(path) as f:
+            lat = sorted(float(row["latency_s"]) for row in csv.DictReader(f))
+        return lat, [(i + 1) / len(lat) for i in range(len(lat))]
+    pct = need(run, "latency_s", "percentiles")
+    return pct, [i / (len(pct) - 1) for i in range(len(pct))]
 
 
-def policy_label(run):
-    """Policy and its parameters: one curve per policy setting."""
-    return run_label(run).split(", ")[0]
+def at_highest_load(runs):
+    """The runs at the highest offered load (all runs when configs do not say the load), and a title."""
+    try:
+        top = max(offered_load(r) for r in runs)
+    except Missing:
+        return runs, None
+    return [r for r in runs if offered_load(r) == top], f"offered load {top:,.0f} requests/s"
 
 
 def fig_latency_cdf(runs):
-    # At one load: the highest offered load among the runs when configs say it, else all runs.
-    try:
-        top = max(offered_load(r) for r in runs)
-        runs = [r for r in runs if offered_load(r) == top]
-        title = f"offered load {top:.3g} requests/s"
-    except Missing:
-        title = None
-    fig, ax = plt.subplots(figsize=(WIDTH_IN, 2.6))
-    seen = set()
-    for run in ordered(runs):
-        label = policy_label(run)
-        if label in seen:
-            continue
-        seen.add(label)
-        lat = read_latencies(run)
-        n = len(lat)
-        ax.plot(lat, [(i + 1) / n for i in range(n)], label=label, marker=None,
-                **{k: v for k, v in style(run["summary"]["policy"]).items() if k != "marker"})
+    runs, title = at_highest_load(runs)
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 2.8))
+    for label, group, look in curves(runs, exclude=LOAD_KEYS):
+        for run in group[:1] if len(group) == 1 else group:
+            lat, frac = latency_distribution(run)
+            name = run_label(run, exclude=LOAD_KEYS) if len(group) > 1 else label
+            ax.plot(lat, frac, label=name, marker=None, **{k: v for k, v in look.items() if k != "marker"})
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
-    ax.set_xlabel("latency (s)" + (f", {title}" if title else ""))
+    ax.set_xlabel("latency (s)")
+    if title:
+        ax.set_title(title, fontsize=7)
     ax.set_ylabel("fraction of requests")
     ax.grid(True, linewidth=0.3, alpha=0.5)
     legend_below(fig, ax)
-    fig.tight_layout(rect=(0, 0.2, 1, 1))
+    fig.tight_layout(rect=(0, legend_room(fig, ax, 3), 1, 1))
     return fig
+
+
+LOAD_KEYS = ("workload.devices", "workload.arrival.rate_hz")
+
+
+def legend_room(fig, ax, ncol):
+    """Fraction of the figure's height that the legend below the axes needs (its rows, in inches)."""
+    rows = math.ceil(len(ax.get_legend_handles_labels()[1]) / ncol)
+    return min((0.12 + 0.13 * rows) / fig.get_figheight(), 0.5)
 
 
 def offered_load(run):
@@ -247,27 +330,176 @@ def offered_load(run):
     return workload.get("devices", 1) * arrival["rate_hz"]
 
 
-def fig_p95_vs_load(runs):
-    fig, ax = plt.subplots(figsize=(WIDTH_IN, 3.2))
+def versus_load(runs, value_of, ylabel, log_y):
     loads = {offered_load(r) for r in runs}
     if len(loads) < 2:
-        raise Missing("fewer than two offered loads among the runs (sweep workload.devices or rate_hz)")
-    curves = {}
-    for run in ordered(runs):
-        curves.setdefault(policy_label(run), []).append(run)
-    for label, group in curves.items():
-        pts = sorted((offered_load(r), need(r, "latency_s", "p95")) for r in group)
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], label=label, **style(group[0]["summary"]["policy"]))
+        raise NotApplicable("fewer than two offered loads among the runs (sweep workload.devices or rate_hz)")
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 3.3))
+    for label, group, look in curves(runs, exclude=LOAD_KEYS):
+        pts = sorted((offered_load(r), value_of(r)) for r in group)
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], label=label, **look)
     ax.set_xscale("log")
-    ax.set_yscale("log")
-    for axis in (ax.xaxis, ax.yaxis):
+    if log_y:
+        ax.set_yscale("log")
+    for axis in (ax.xaxis, ax.yaxis) if log_y else (ax.xaxis,):
         axis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
         axis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xlabel("offered load (requests/s, all devices)")
-    ax.set_ylabel("95th percentile latency (s)")
+    ax.set_ylabel(ylabel)
     ax.grid(True, linewidth=0.3, alpha=0.5)
-    legend_below(fig, ax, ncol=2)
-    fig.tight_layout(rect=(0, 0.3, 1, 1))
+    legend_below(fig, ax, ncol=3)
+    fig.tight_layout(rect=(0, legend_room(fig, ax, 3), 1, 1))
+    return fig
+
+
+def fig_p95_vs_load(runs):
+    return versus_load(runs, lambda r: need(r, "latency_s", "p95"), "95th percentile latency (s)", True)
+
+
+def fig_energy_vs_load(runs):
+    return versus_load(runs, lambda r: 1e3 * need(r, "energy_j_per_inference", "total"),
+                       "energy per inference (mJ)", True)
+
+
+def swept_policy_parameter(runs):
+    keys = sorted({k for r in runs for k in r["summary"].get("sweep", {}) if k.startswith("policy.params.")})
+    if not keys:
+        raise NotApplicable("no swept policy parameter (sweep policy.params.<name>)")
+    return keys[0]
+
+
+def fig_threshold_tradeoff(runs):
+    """Accuracy, share finished before the cloud and compute-energy reduction against the swept
+    policy parameter, one curve per policy and setting (the hybrid network's figure)."""
+    key = swept_policy_parameter(runs)
+    runs = [r for r in runs if key in r["summary"].get("sweep", {})]
+    fig, axes = plt.subplots(3, 1, figsize=(WIDTH_IN, 4.6), sharex=True)
+    panels = [(lambda r: 100 * need(r, "accuracy"), "accuracy (%)"),
+              (lambda r: 100 * (1 - need(r, "exit_fraction", "cloud")), "finished before\nthe cloud (%)"),
+              (lambda r: need(r, "compute_energy_reduction_vs_fp32"), "compute energy\nreduction vs fp32 (x)")]
+    for label, group, look in curves(runs, exclude=(key,)):
+        pts = sorted(group, key=lambda r: r["summary"]["sweep"][key])
+        xs = [r["summary"]["sweep"][key] for r in pts]
+        for ax, (value_of, _) in zip(axes, panels):
+            ax.plot(xs, [value_of(r) for r in pts], label=label, **look)
+    for ax, (_, ylabel) in zip(axes, panels):
+        ax.set_ylabel(ylabel)
+        ax.grid(True, linewidth=0.3, alpha=0.5)
+    axes[2].set_yscale("log")  # reductions span orders of magnitude once most inferences end early
+    axes[2].yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+    axes[-1].set_xlabel(f"{key.split('.')[-1]} (policy parameter)")
+    legend_below(fig, axes[0], ncol=2)
+    fig.tight_layout(rect=(0, legend_room(fig, axes[0], 2), 1, 1))
+    return fig
+
+
+def cost_units(run):
+    return need(run, "cost_units_per_inference", "total") if isinstance(
+        run["summary"].get("cost_units_per_inference"), dict) else need(run, "cost_units_per_inference")
+
+
+def fig_cost_vs_offload(runs, max_drop=0.005):
+    """Per offload cost o: each policy's cheapest setting within max_drop accuracy of cloud-only,
+    as a cost reduction against cloud-only (DIMEC-DC's headline figure)."""
+    def offload(run):
+        cost = (run["config"] or {}).get("cost")
+        if not cost:
+            raise NotApplicable(f"run {run['id']}: no cost section in config.json (cost.lambda, cost.offload)")
+        return cost["offload"]
+    cloud = {}
+    for r in runs:
+        if r["summary"].get("policy") == "all-in-cloud":
+            cloud[offload(r)] = r
+    if not cloud:
+        raise NotApplicable("no all-in-cloud run to measure cost reduction against")
+    best = {}  # policy -> {o: (reduction %, accuracy drop in points)}
+    for r in runs:
+        policy, o = need(r, "policy"), offload(r)
+        if policy == "all-in-cloud" or o not in cloud:
+            continue
+        base = cloud[o]
+        drop = need(base, "accuracy") - need(r, "accuracy")
+        if drop > max_drop + 1e-12:
+            continue
+        reduction = 100 * (1 - cost_units(r) / cost_units(base))
+        if o not in best.setdefault(policy, {}) or reduction > best[policy][o][0]:
+            best[policy][o] = (reduction, 100 * drop)
+    if not best:
+        raise Missing(f"no run within {100 * max_drop:g} accuracy points of cloud-only")
+    fig, axes = plt.subplots(2, 1, figsize=(WIDTH_IN, 3.6), sharex=True)
+    for policy in sorted(best, key=lambda p: POLICY_ORDER.index(p) if p in POLICY_ORDER else 99):
+        os_ = sorted(best[policy])
+        axes[0].plot(os_, [best[policy][o][0] for o in os_], label=policy, **style(policy))
+        axes[1].plot(os_, [best[policy][o][1] for o in os_], label=policy, **style(policy))
+    axes[0].axhline(0, color="black", linewidth=0.5)
+    axes[0].set_ylabel("cost reduction vs\ncloud-only (%)")
+    axes[1].set_ylabel("accuracy drop vs\ncloud-only (points)")
+    axes[1].axhline(100 * max_drop, color="black", linewidth=0.5, linestyle=":")
+    axes[1].set_xlabel("offload cost o (cost units per transfer)")
+    axes[1].set_xscale("symlog", linthresh=1)  # o = 0 (free offloading) stays on the axis
+    axes[1].xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+    for ax in axes:
+        ax.grid(True, linewidth=0.3, alpha=0.5)
+    axes[0].set_title(f"best setting within {100 * max_drop:g} accuracy points of cloud-only", fontsize=7)
+    legend_below(fig, axes[0], ncol=3)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    return fig
+
+
+POOL_STYLE = {"easy": ("#009E73", "o"), "medium": ("#E69F00", "s"), "hard": ("#D55E00", "^")}
+
+
+def fig_datamap(runs):
+    """Data-cartography map of the first run whose policy wrote pools.csv (DIMEC-DC)."""
+    for run in ordered(runs):
+        path = os.path.join(run["dir"], "pools.csv")
+        if os.path.isfile(path):
+            break
+    else:
+        raise NotApplicable("no run has pools.csv (written by the dimec_dc policy)")
+    with open(path) as f:
+        rows = list(csv.DictReader(f))
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 2.9))
+    for pool, (colour, marker) in POOL_STYLE.items():
+        pts = [(float(r["variability"]), float(r["confidence"])) for r in rows if r["pool"] == pool]
+        if pts:
+            ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=2, c=colour, marker=marker, linewidths=0,
+                       alpha=0.6, label=f"{pool} ({len(pts)})", rasterized=True)
+    ax.set_xlabel("variability (std of gold-label probability over epochs)")
+    ax.set_ylabel("confidence (mean gold-label\nprobability over epochs)")
+    ax.grid(True, linewidth=0.3, alpha=0.5)
+    ax.legend(loc="upper right", markerscale=4, title="pool (training samples)", title_fontsize=6)
+    fig.tight_layout()
+    return fig
+
+
+def bandwidth_key(runs):
+    keys = sorted({k for r in runs for k in r["summary"].get("sweep", {}) if k.startswith("network.link_bandwidth_Bps")})
+    if not keys:
+        raise NotApplicable("no swept link bandwidth (sweep network.link_bandwidth_Bps.<link>)")
+    return keys[0]
+
+
+def fig_latency_vs_bandwidth(runs):
+    key = bandwidth_key(runs)
+    runs = [r for r in runs if key in r["summary"].get("sweep", {})]
+    fig, axes = plt.subplots(2, 1, figsize=(WIDTH_IN, 4.0), sharex=True)
+    for label, group, look in curves(runs, exclude=(key,)):
+        pts = sorted(group, key=lambda r: r["summary"]["sweep"][key])
+        xs = [8 * r["summary"]["sweep"][key] / 1e6 for r in pts]
+        axes[0].plot(xs, [need(r, "latency_s", "mean") for r in pts], label=label, **look)
+        axes[1].plot(xs, [1e3 * need(r, "energy_j_per_inference", "total") for r in pts], label=label, **look)
+    axes[0].set_ylabel("mean latency (s)")
+    axes[1].set_ylabel("energy per inference (mJ)")
+    link = key[len("network.link_bandwidth_Bps."):]
+    axes[1].set_xlabel(f"bandwidth of links {link} (Mb/s)")
+    for ax in axes:
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.grid(True, linewidth=0.3, alpha=0.5)
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+    legend_below(fig, axes[0], ncol=2)
+    fig.tight_layout(rect=(0, legend_room(fig, axes[0], 2), 1, 1))
     return fig
 
 
@@ -275,15 +507,18 @@ BASELINES = {"oracle", "all-on-mobile", "all-on-edge", "all-in-cloud"}
 
 
 def fig_per_class_exits(runs, run_id=None):
-    """Where each true class's inferences end, for one run (--run, default the first that is no baseline)."""
+    """Where each true class's inferences end, for one run (--run, default: see main)."""
     if run_id:
         chosen = [r for r in runs if r["id"] == run_id]
         if not chosen:
             raise Missing(f"no completed run {run_id}")
         run = chosen[0]
     else:
-        candidates = [r for r in ordered(runs) if r["summary"].get("policy") not in BASELINES] or ordered(runs)
-        run = candidates[0]
+        # the experiment's own policy (its config's policy.name), at its middle setting
+        own = ((EXPERIMENT or {}).get("policy") or {}).get("name")
+        candidates = ([r for r in ordered(runs) if r["summary"].get("policy") == own] or
+                      [r for r in ordered(runs) if r["summary"].get("policy") not in BASELINES] or ordered(runs))
+        run = candidates[len(candidates) // 2]
     classes = need(run, "by_class")
     names = list(classes)
     fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.9 + 0.17 * len(names) + 0.6))
@@ -310,8 +545,32 @@ FIGURES = {
     "energy_breakdown": fig_energy_breakdown,
     "latency_cdf": fig_latency_cdf,
     "p95_vs_load": fig_p95_vs_load,
+    "energy_vs_load": fig_energy_vs_load,
     "per_class_exits": fig_per_class_exits,
+    "threshold_tradeoff": fig_threshold_tradeoff,
+    "cost_vs_offload": fig_cost_vs_offload,
+    "datamap": fig_datamap,
+    "latency_vs_bandwidth": fig_latency_vs_bandwidth,
 }
+
+
+EXPERIMENT = None  # DIR/experiment.json: the config the results belong to
+
+
+def experiment_figures(out_dir):
+    """The figures the directory's experiment config asks for ("figures"), if it names any."""
+    global EXPERIMENT
+    path = os.path.join(out_dir, "experiment.json")
+    if not os.path.isfile(path):
+        return None
+    with open(path) as f:
+        EXPERIMENT = json.load(f)
+    names = EXPERIMENT.get("figures")
+    unknown = [n for n in names or [] if n not in FIGURES]
+    if unknown:
+        raise SystemExit(f"tiersim plot: {path}: figures: unknown figure {unknown[0]} "
+                         f"(expected one of: {', '.join(FIGURES)})")
+    return names
 
 
 def main():
@@ -319,7 +578,8 @@ def main():
     parser.add_argument("dir", help="results directory (tiersim run -o DIR)")
     parser.add_argument("-o", "--out", help="figure directory (default DIR/figures)")
     parser.add_argument("--only", nargs="+", choices=sorted(FIGURES), help="only these figures")
-    parser.add_argument("--run", help="the run per_class_exits shows (default: the first that is no baseline)")
+    parser.add_argument("--run", help="the run per_class_exits shows (default: the experiment's own policy, "
+                                      "middle setting)")
     args = parser.parse_args()
     runs = load_runs(args.dir)
     if not runs:
@@ -329,9 +589,18 @@ def main():
     os.makedirs(out, exist_ok=True)
     setup_matplotlib()
     skipped = 0
-    for name in args.only or FIGURES:
+    wanted = experiment_figures(args.dir)
+    explicit = args.only or wanted  # figures asked for by name must be drawn
+    for name in explicit or FIGURES:
         try:
             fig = FIGURES[name](runs, args.run) if name == "per_class_exits" else FIGURES[name](runs)
+        except NotApplicable as e:
+            if explicit:
+                print(f"tiersim plot: {name}: skipped: {e}", file=sys.stderr)
+                skipped += 1
+            else:
+                print(f"tiersim plot: {name}: not drawn, does not apply: {e}", file=sys.stderr)
+            continue
         except Missing as e:
             print(f"tiersim plot: {name}: skipped: {e}", file=sys.stderr)
             skipped += 1

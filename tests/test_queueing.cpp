@@ -4,6 +4,8 @@
 // (mu = 100/s); arrivals lambda = 70/s, so rho = 0.7.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "helpers.hpp"
 
 using nlohmann::json;
@@ -13,7 +15,8 @@ namespace {
 
 constexpr double kMu = 100.0, kLambda = 70.0, kRho = kLambda / kMu;
 
-double simulated_mean_time_in_system(const std::string& service, long long requests) {
+// The summary's latency_s: mean, p50 ... and percentiles (0 .. 100 in steps of 1).
+json simulated_time_in_system(const std::string& service, long long requests) {
   json config = {{"name", "queue-" + service},
                  {"trace", source_path("tests/data/queue.csv")},
                  {"profile", source_path("tests/data/queue.profile.json")},
@@ -34,21 +37,31 @@ double simulated_mean_time_in_system(const std::string& service, long long reque
   REQUIRE(r.status == 0);
   json s = testing::read_json(dir + "/out/runs/queue-" + service + "/summary.json");
   REQUIRE(s["requests"] == requests);
-  return s["latency_s"]["mean"].get<double>();
+  return s["latency_s"];
 }
 
 }  // namespace
 
 TEST_CASE("exponential service at one worker matches M/M/1 mean time in system", "[queueing]") {
   const double theory = 1.0 / (kMu - kLambda);  // 33.3 ms
-  const double simulated = simulated_mean_time_in_system("exponential", 500000);
+  const json latency = simulated_time_in_system("exponential", 500000);
+  const double simulated = latency["mean"].get<double>();
   INFO("simulated " << simulated << " s, M/M/1 " << theory << " s");
   CHECK(std::abs(simulated - theory) / theory < 0.03);
+  // The whole distribution: time in an M/M/1 system is exponential with rate mu - lambda, so
+  // its p-th percentile is -ln(1 - p) / (mu - lambda).
+  REQUIRE(latency["percentiles"].size() == 101);
+  for (int p : {10, 50, 90, 99}) {
+    const double expected = -std::log(1.0 - p / 100.0) / (kMu - kLambda);
+    const double got = latency["percentiles"][p].get<double>();
+    INFO("percentile " << p << ": simulated " << got << " s, M/M/1 " << expected << " s");
+    CHECK(std::abs(got - expected) / expected < 0.05);
+  }
 }
 
 TEST_CASE("deterministic service at one worker matches M/D/1 (Pollaczek-Khinchine)", "[queueing]") {
   const double theory = 1.0 / kMu + kRho / (2.0 * kMu * (1.0 - kRho));  // 21.7 ms
-  const double simulated = simulated_mean_time_in_system("deterministic", 500000);
+  const double simulated = simulated_time_in_system("deterministic", 500000)["mean"].get<double>();
   INFO("simulated " << simulated << " s, M/D/1 " << theory << " s");
   CHECK(std::abs(simulated - theory) / theory < 0.03);
 }

@@ -339,3 +339,71 @@ TEST_CASE("plot draws every figure it can and names what another one lacks", "[p
   CHECK(empty.status == 2);
   CHECK_THAT(empty.err, Contains("no completed runs under runs/ to plot"));
 }
+
+// A small cartography experiment on the shipped ResNet trace: DIMEC-DC writes its pools, the
+// experiment's own figure list is drawn, and a figure it lists that does not apply is named.
+TEST_CASE("an experiment's figures: cost reduction over offload costs and the data map", "[plot][dimec]") {
+  auto dir = testing::scratch_dir("plot_cartography");
+  json config = base();
+  config["trace"] = source_path("traces/fmnist_resnet4.csv.gz");
+  config["profile"] = source_path("traces/fmnist_resnet4.profile.json");
+  config["policy"] = {{"name", "dimec_dc"},
+                      {"params", {{"dynamics", source_path("traces/fmnist_resnet4.dynamics.csv.gz")},
+                                  {"exit_confidence", 0.9}}}};
+  config["workload"]["split"] = "test";
+  config["workload"]["requests"] = 3000;
+  config["cost"] = {{"lambda", {{"mobile", 1}, {"edge", 1}, {"cloud", 1}}}, {"offload", 1}};
+  config["simulation"] = {{"engine", "analytic"}};
+  config["figures"] = {"cost_vs_offload", "datamap"};
+  json parts = json::array();
+  parts.push_back({{"grid", {{"cost.offload", {1, 4}}}}});
+  parts.push_back({{"set", {{"policy", {{"name", "all-in-cloud"}}}}}, {"grid", {{"cost.offload", {1, 4}}}}});
+  config["sweep"] = parts;
+  auto cfg = testing::write_config(dir, config);
+  REQUIRE(testing::run_cli("run " + cfg + " -o " + dir + "/out").status == 0);
+  // Each DIMEC-DC run holds its data map: 5 000 training samples, each in one of the three pools.
+  int dimec_runs = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir + "/out/runs")) {
+    if (!std::filesystem::exists(entry.path() / "pools.csv")) continue;
+    ++dimec_runs;
+    auto rows = testing::read_csv((entry.path() / "pools.csv").string());
+    REQUIRE(rows.size() == 5001);
+    CHECK(rows[0] == std::vector<std::string>{"sample", "confidence", "variability", "pool"});
+    std::set<std::string> pools;
+    for (std::size_t i = 1; i < rows.size(); ++i) pools.insert(rows[i][3]);
+    CHECK(pools == std::set<std::string>{"easy", "medium", "hard"});
+  }
+  CHECK(dimec_runs == 2);
+  auto r = testing::run_cli("plot " + dir + "/out");
+  INFO(r.out << r.err);
+  CHECK(r.status == 0);
+  for (const char* name : {"cost_vs_offload", "datamap"})
+    CHECK(std::filesystem::file_size(dir + "/out/figures/" + name + ".png") > 1000);
+  CHECK_FALSE(std::filesystem::exists(dir + "/out/figures/accuracy_energy.png"));  // not in the list
+  auto other = testing::run_cli("plot " + dir + "/out --only latency_vs_bandwidth");
+  CHECK(other.status == 1);
+  CHECK_THAT(other.err, Contains("latency_vs_bandwidth: skipped: no swept link bandwidth"));
+}
+
+TEST_CASE("reproduce names the shipped experiments when asked for an unknown one", "[reproduce][bad-input]") {
+  auto r = testing::run_cli("reproduce cartograpy");
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Contains("reproduce cartograpy: no experiment") &&
+                        Contains("(expected one of: cartography, hybrid, load, meanet, network, quickstart)"));
+}
+
+TEST_CASE("forcing another config into a directory removes the old config's runs", "[sweep][runner]") {
+  auto dir = testing::scratch_dir("force_stale");
+  auto first = with_sweep(base(), {{"grid", {{"policy.params.thresholds", {0.1, 0.2}}}}});
+  first["workload"]["requests"] = 200;
+  REQUIRE(testing::run_cli("run " + testing::write_config(dir, first) + " -o " + dir + "/out").status == 0);
+  auto second = with_sweep(first, {{"grid", {{"policy.params.thresholds", {0.3}}}}});
+  auto refused = testing::run_cli("run " + testing::write_config(dir, second) + " -o " + dir + "/out");
+  CHECK(refused.status == 2);
+  CHECK(summaries(dir + "/out").size() == 2);  // refused: nothing touched
+  REQUIRE(testing::run_cli("run " + testing::write_config(dir, second) + " -o " + dir + "/out --force").status == 0);
+  auto left = summaries(dir + "/out");
+  REQUIRE(left.size() == 1);
+  CHECK(left.begin()->first == tiersim::expand_sweep(second, "c.json")[0].id);
+  CHECK(testing::read_csv(dir + "/out/summary.csv").size() == 2);  // header and the one run
+}

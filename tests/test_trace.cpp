@@ -9,6 +9,7 @@
 #include "dynamics.hpp"
 #include "error.hpp"
 #include "helpers.hpp"
+#include "profile.hpp"
 #include "trace.hpp"
 #include "trace_import.hpp"
 
@@ -119,6 +120,9 @@ TEST_CASE("generated Fashion-MNIST traces load from .csv.gz and match their side
     CHECK(std::count(t.split.begin(), t.split.end(), "calibration") == 10000);
     CHECK(t.has_entropy());
     CHECK(t.classes() == 10);
+    std::string profile = testing::source_path(name);
+    profile.replace(profile.find(".csv.gz"), 7, ".profile.json");
+    CHECK_NOTHROW(check_profile_against_trace(load_profile(profile), t.exits(), t.path));
   }
   Trace resnet = load_trace(testing::source_path("traces/fmnist_resnet4.csv.gz"));
   CHECK(resnet.exit_accuracy(3, "test") >= 0.92);  // the issue's bar for the deepest exit

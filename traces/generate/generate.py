@@ -336,16 +336,19 @@ def profile_hybrid(net, bits, label):
     c_c, x = measure_stage(cloud, x)
     c_ch, _ = measure_stage(net.heads[1], x)
     assert c_in["bits"] == {32} and c_q["bits"] == c_qh["bits"] == {bits} and c_c["bits"] == c_ch["bits"] == {32}
-    stage = lambda name, parts, b, exit, out: {
-        "name": name, "macs": int(sum(p["macs"] for p in parts)), "bits": b, "exit": exit,
-        "output_bytes": int(out), "layers": sum(p["layers"] for p in parts)}
+    def stage(name, parts, b, exit, out):
+        entry = {"name": name, "macs": int(sum(p["macs"] for p in parts)), "bits": b, "exit": exit,
+                 "output_bytes": int(out), "layers": sum(p["layers"] for p in parts)}
+        if exit is None:  # a stage without an exit has no "exit" key
+            del entry["exit"]
+        return entry
     return {"name": f"hybrid-{label}-fmnist",
             "notes": f"Measured by forward hooks on the trained network. The edge runs a full-precision input "
                      f"layer (stage 0, no exit) and {bits}-bit layers with the early exit (stage 1, head quantized "
                      f"too); the cloud runs the fp32 remainder (stage 2). Activations leaving a {bits}-bit "
                      "quantizer are sent packed. The device sends the raw 28x28 image.",
             "input_bytes": 28 * 28,
-            "stages": [stage("input-layer-fp32", [c_in], 32, -1, in_bytes),
+            "stages": [stage("input-layer-fp32", [c_in], 32, None, in_bytes),
                        stage(f"edge-{bits}bit", [c_q, c_qh], bits, 0, edge_bytes),
                        stage("cloud-fp32", [c_c, c_ch], 32, 1, 40)],
             "tiers": {"edge": {"stages": [0, 1]}, "cloud": {"stages": [0, 2]}}}
