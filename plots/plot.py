@@ -34,9 +34,9 @@ WIDTH_IN = 3.3
 POLICY_ORDER = ["oracle", "all-on-mobile", "all-on-edge", "all-in-cloud", "entropy", "normalized_entropy",
                 "max_softmax", "patience", "random", "meanet", "dimec_dc"]
 COLOURS = ["#000000", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
-           "#999999", "#882255", "#44AA99"]
+           "#999999", "#882255", "#332288"]
 MARKERS = ["*", "o", "s", "^", "D", "v", "P", "X", "<", ">", "h"]
-LINES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1)), (0, (1, 1)), "-", "--", "-.", ":"]
+LINES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1)), (0, (1, 1)), "-", "--", "-.", (0, (5, 2, 1, 2))]
 TIER_HATCH = {"mobile": "", "edge": "///", "cloud": "xx"}
 TIER_COLOUR = {"mobile": "#0072B2", "edge": "#E69F00", "cloud": "#999999"}
 ENERGY_PARTS = [("mobile_compute", "mobile compute", "", "#0072B2"), ("mobile_radio", "mobile radio", "...", "#56B4E9"),
@@ -131,16 +131,21 @@ def accuracy_vs(ax, runs, cost_of, xlabel):
     ax.grid(True, linewidth=0.3, alpha=0.5)
 
 
-def legend_below(fig, ax, ncol=3):
+def legend_below(fig, ax):
+    """Puts ax's legend below the plots, in as many columns as its labels' length allows within
+    the figure's width, and lays the figure out above it."""
     handles, labels = ax.get_legend_handles_labels()
+    longest = max((len(l.split("\n")[0]) for l in labels), default=1)
+    ncol = max(1, min(3, int(66 / (longest + 8))))  # about 66 characters of 6 pt text in 3.3 in
     fig.legend(handles, labels, loc="lower center", ncol=ncol, bbox_to_anchor=(0.5, 0.0))
+    rows = math.ceil(len(labels) / ncol) + sum(l.count("\n") for l in labels[-ncol:])
+    fig.tight_layout(rect=(0, min((0.12 + 0.13 * rows) / fig.get_figheight(), 0.6), 1, 1))
 
 
 def fig_accuracy_energy(runs):
     fig, ax = plt.subplots(figsize=(WIDTH_IN, 2.6))
     accuracy_vs(ax, runs, lambda r: need(r, "energy_j_per_inference", "total"), "energy per inference (J)")
     legend_below(fig, ax)
-    fig.tight_layout(rect=(0, 0.17, 1, 1))
     return fig
 
 
@@ -149,7 +154,6 @@ def fig_accuracy_latency(runs):
     accuracy_vs(axes[0], runs, lambda r: need(r, "latency_s", "mean"), "mean latency (s)")
     accuracy_vs(axes[1], runs, lambda r: need(r, "latency_s", "p95"), "95th percentile latency (s)")
     legend_below(fig, axes[0])
-    fig.tight_layout(rect=(0, 0.12, 1, 1))
     return fig
 
 
@@ -306,17 +310,10 @@ def fig_latency_cdf(runs):
     ax.set_ylabel("fraction of requests")
     ax.grid(True, linewidth=0.3, alpha=0.5)
     legend_below(fig, ax)
-    fig.tight_layout(rect=(0, legend_room(fig, ax, 3), 1, 1))
     return fig
 
 
 LOAD_KEYS = ("workload.devices", "workload.arrival.rate_hz")
-
-
-def legend_room(fig, ax, ncol):
-    """Fraction of the figure's height that the legend below the axes needs (its rows, in inches)."""
-    rows = math.ceil(len(ax.get_legend_handles_labels()[1]) / ncol)
-    return min((0.12 + 0.13 * rows) / fig.get_figheight(), 0.5)
 
 
 def offered_load(run):
@@ -347,8 +344,7 @@ def versus_load(runs, value_of, ylabel, log_y):
     ax.set_xlabel("offered load (requests/s, all devices)")
     ax.set_ylabel(ylabel)
     ax.grid(True, linewidth=0.3, alpha=0.5)
-    legend_below(fig, ax, ncol=3)
-    fig.tight_layout(rect=(0, legend_room(fig, ax, 3), 1, 1))
+    legend_below(fig, ax)
     return fig
 
 
@@ -388,8 +384,7 @@ def fig_threshold_tradeoff(runs):
     axes[2].set_yscale("log")  # reductions span orders of magnitude once most inferences end early
     axes[2].yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
     axes[-1].set_xlabel(f"{key.split('.')[-1]} (policy parameter)")
-    legend_below(fig, axes[0], ncol=2)
-    fig.tight_layout(rect=(0, legend_room(fig, axes[0], 2), 1, 1))
+    legend_below(fig, axes[0])
     return fig
 
 
@@ -436,13 +431,11 @@ def fig_cost_vs_offload(runs, max_drop=0.005):
     axes[1].set_ylabel("accuracy drop vs\ncloud-only (points)")
     axes[1].axhline(100 * max_drop, color="black", linewidth=0.5, linestyle=":")
     axes[1].set_xlabel("offload cost o (cost units per transfer)")
-    axes[1].set_xscale("symlog", linthresh=1)  # o = 0 (free offloading) stays on the axis
-    axes[1].xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+    axes[1].set_xlim(left=min(min(v) for v in best.values()) - 0.5)  # linear: o = 0 (free offloading) is a value
     for ax in axes:
         ax.grid(True, linewidth=0.3, alpha=0.5)
     axes[0].set_title(f"best setting within {100 * max_drop:g} accuracy points of cloud-only", fontsize=7)
-    legend_below(fig, axes[0], ncol=3)
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    legend_below(fig, axes[0])
     return fig
 
 
@@ -459,7 +452,7 @@ def fig_datamap(runs):
         raise NotApplicable("no run has pools.csv (written by the dimec_dc policy)")
     with open(path) as f:
         rows = list(csv.DictReader(f))
-    fig, ax = plt.subplots(figsize=(WIDTH_IN, 2.9))
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 3.2))
     for pool, (colour, marker) in POOL_STYLE.items():
         pts = [(float(r["variability"]), float(r["confidence"])) for r in rows if r["pool"] == pool]
         if pts:
@@ -468,8 +461,9 @@ def fig_datamap(runs):
     ax.set_xlabel("variability (std of gold-label probability over epochs)")
     ax.set_ylabel("confidence (mean gold-label\nprobability over epochs)")
     ax.grid(True, linewidth=0.3, alpha=0.5)
-    ax.legend(loc="upper right", markerscale=4, title="pool (training samples)", title_fontsize=6)
-    fig.tight_layout()
+    fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncol=3, markerscale=4,
+               title="pool (training samples)", title_fontsize=6, bbox_to_anchor=(0.5, 0.0))
+    fig.tight_layout(rect=(0, 0.5 / fig.get_figheight(), 1, 1))  # the legend below: it would hide points
     return fig
 
 
@@ -498,8 +492,7 @@ def fig_latency_vs_bandwidth(runs):
         ax.set_yscale("log")
         ax.grid(True, linewidth=0.3, alpha=0.5)
         ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
-    legend_below(fig, axes[0], ncol=2)
-    fig.tight_layout(rect=(0, legend_room(fig, axes[0], 2), 1, 1))
+    legend_below(fig, axes[0])
     return fig
 
 

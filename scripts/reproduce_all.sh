@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 [ -x build/tiersim ] || { scripts/setup.sh && scripts/build.sh; }
 mkdir -p docs/figures
 for name in meanet hybrid cartography load network; do
+  rm -rf "results/$name/figures" docs/figures/"$name"_*.png  # figures an earlier config listed
   build/tiersim reproduce "$name" -o "results/$name"
   for png in "results/$name"/figures/*.png; do
     cp "$png" "docs/figures/${name}_$(basename "$png")"
