@@ -1,6 +1,7 @@
 // Engines end to end through the tiersim binary: a hand-computed scenario, agreement of the
 // analytic and SimGrid engines at vanishing load, and reproducibility.
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <cmath>
 #include <fstream>
@@ -230,11 +231,15 @@ TEST_CASE("the same config and seed give a byte-identical summary.json except wa
   }
 }
 
-TEST_CASE("the quickstart config validates", "[config]") {
-  auto r = testing::run_cli("validate " + source_path("experiments/quickstart.json"));
-  INFO(r.err);
-  CHECK(r.status == 0);
-  CHECK_THAT(r.out, Catch::Matchers::Contains("valid"));
+TEST_CASE("every shipped experiment config validates, with its points", "[config]") {
+  const std::map<std::string, int> points = {{"quickstart", 1}, {"meanet", 14},  {"hybrid", 22},
+                                             {"cartography", 60}, {"load", 49}, {"network", 48}};
+  for (const auto& [name, count] : points) {
+    auto r = testing::run_cli("validate " + source_path("experiments/" + name + ".json"));
+    INFO(name << ": " << r.err);
+    CHECK(r.status == 0);
+    CHECK_THAT(r.out, Catch::Matchers::Contains(fmt::format("valid: {} point", count)));
+  }
 }
 
 // SimGrid's link energy plugin, on a link given "wattage_range" = "1:3" (idle 1 W, busy 3 W):
