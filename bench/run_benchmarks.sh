@@ -77,3 +77,12 @@ for j in 1 2; do
   printf -- "-j %d: %.2f s\n" "$j" "$(median < "$out/walls")"
 done
 printf "parallel efficiency 1 -> 2 workers: %.0f %%\n" "$(awk -v a="$wall_1" -v b="$wall_2" 'BEGIN {print 100 * a / (2 * b)}')"
+
+echo
+echo "overload: 100 000 requests queued at one worker (bench/overload.json), median of $RUNS"
+: > "$out/walls"; : > "$out/mems"
+for _ in $(seq "$RUNS"); do
+  read -r wall kb < <(timed_run bench/overload.json)
+  echo "$wall" >> "$out/walls"; echo "$kb" >> "$out/mems"
+done
+printf "wall: %.2f s, peak memory: %.1f MiB\n" "$(median < "$out/walls")" "$(awk -v k="$(median < "$out/mems")" 'BEGIN {print k / 1024}')"

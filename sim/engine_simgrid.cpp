@@ -1,9 +1,11 @@
 // SimGrid engine: devices are actors with their arrival process; a request that leaves its
-// device is carried by a handler actor that queues for a worker of each server (a FIFO
-// queue per server), computes there, and crosses the platform's links. Handlers are
-// pooled: creating and ending an actor per request (stack mapping, guard pages, unwinding)
-// cost more than the rest of the request. Transfers are host-to-host comms
-// (Comm::sendto), never detached mailbox puts: those are quadratic in SimGrid 3.32.
+// device is carried by a handler actor through server queues, compute and the platform's
+// links. Handlers are pooled: creating and ending an actor per request (stack mapping,
+// unwinding) cost more than the rest of the request. A request that must wait for a server's
+// worker waits in that server's FIFO queue as data, and its handler goes back to the pool: an
+// overloaded server costs bytes per queued request, not an actor stack. Transfers are
+// host-to-host comms (Comm::sendto), never detached mailbox puts: those are quadratic in
+// SimGrid 3.32.
 #include <simgrid/plugins/energy.h>
 #include <simgrid/s4u.hpp>
 
@@ -22,36 +24,20 @@ namespace tiersim {
 
 namespace {
 
-// A server's workers and FIFO queue. Actors run one at a time between simulation calls, so
-// the free-worker count needs no lock: a request that finds a free worker takes it without
-// any SimGrid call, and only a request that must wait blocks on its handler's semaphore.
-struct Server {
-  int free_workers = 1;
-  std::deque<sg4::Semaphore*> waiting;  // handlers in arrival order
-
-  void acquire(sg4::Semaphore& mine) {
-    if (free_workers > 0) {
-      --free_workers;
-      return;
-    }
-    waiting.push_back(&mine);
-    mine.acquire();  // released by the request that hands its worker over
-  }
-  void release() {
-    if (waiting.empty()) {
-      ++free_workers;
-      return;
-    }
-    sg4::Semaphore* next = waiting.front();
-    waiting.pop_front();
-    next->release();
-  }
-};
+struct Server;
 
 struct Request {
   RequestRecord rec;
   Walk walk;
-  Step step;  // the step to perform next
+  Step step;               // the step to perform next
+  Server* held = nullptr;  // the server whose worker this request holds
+};
+
+// A server's workers and FIFO queue. Actors run one at a time between simulation calls, so
+// neither needs a lock, and taking a free worker costs no SimGrid call.
+struct Server {
+  int free_workers = 1;
+  std::deque<std::shared_ptr<Request>> waiting;  // requests in arrival order, without actors
 };
 
 // A pooled actor that carries requests, one at a time, from their device's upload to the end.
@@ -140,33 +126,54 @@ class SimgridRun {
   void handler_loop(Handler& self) {
     while (true) {
       auto req = std::move(self.request);
-      serve(*req, *setup_.devices[req->rec.device], *self.wake);
-      const int d = req->rec.device;
-      // Wake the device only when it waits: after each request in closed loop, at the end otherwise.
-      if (--outstanding_[d] == 0 && (closed_loop_ || draining_[d])) completions_[d]->release();
+      if (serve(req)) {
+        const int d = req->rec.device;
+        // Wake the device only when it waits: after each request in closed loop, at the end otherwise.
+        if (--outstanding_[d] == 0 && (closed_loop_ || draining_[d])) completions_[d]->release();
+      }
       idle_.push_back(&self);
       self.wake->acquire();
     }
   }
 
   // The rest of a request after it left its device: server queues, compute, transfers, reply.
-  void serve(Request& req, const HostInfo& device, sg4::Semaphore& wake) {
-    Server* held = nullptr;
-    while (req.step.kind != StepKind::Done) {
-      if (req.step.kind == StepKind::Compute) {
-        Server& server = servers_.at(setup_.host_for(req.rec.device, req.step.tier).host);
-        if (held != &server) {
-          server.acquire(wake);
-          held = &server;
+  // Returns false when the request had to queue for a worker: it resumes, on whichever handler
+  // is free then, when the worker is handed to it.
+  bool serve(const std::shared_ptr<Request>& req) {
+    const HostInfo& device = *setup_.devices[req->rec.device];
+    while (req->step.kind != StepKind::Done) {
+      if (req->step.kind == StepKind::Compute) {
+        Server& server = servers_.at(setup_.host_for(req->rec.device, req->step.tier).host);
+        if (req->held != &server) {
+          if (server.free_workers == 0) {
+            server.waiting.push_back(req);
+            return false;
+          }
+          --server.free_workers;
+          req->held = &server;
         }
-      } else if (held) {
-        held->release();
-        held = nullptr;
+      } else if (req->held) {
+        release_worker(*req);
       }
-      perform(req, device);
+      perform(*req, device);
     }
-    if (held) held->release();
-    finish(req);
+    if (req->held) release_worker(*req);
+    finish(*req);
+    return true;
+  }
+
+  // The worker passes straight to the first request in the server's queue, which resumes.
+  void release_worker(Request& req) {
+    Server& server = *req.held;
+    req.held = nullptr;
+    if (server.waiting.empty()) {
+      ++server.free_workers;
+      return;
+    }
+    auto next = std::move(server.waiting.front());
+    server.waiting.pop_front();
+    next->held = &server;
+    hand_off(std::move(next));
   }
 
   // Performs req.step and advances to the next one.

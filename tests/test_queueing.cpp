@@ -4,6 +4,8 @@
 // (mu = 100/s); arrivals lambda = 70/s, so rho = 0.7.
 #include <catch2/catch.hpp>
 
+#include <sys/resource.h>
+
 #include <cmath>
 
 #include "helpers.hpp"
@@ -15,9 +17,9 @@ namespace {
 
 constexpr double kMu = 100.0, kLambda = 70.0, kRho = kLambda / kMu;
 
-// The summary's latency_s: mean, p50 ... and percentiles (0 .. 100 in steps of 1).
-json simulated_time_in_system(const std::string& service, long long requests) {
-  json config = {{"name", "queue-" + service},
+// One device, one edge worker, links that take no time: the run's summary.json.
+json run_queue(const std::string& name, long long requests, const json& arrival, const std::string& service) {
+  json config = {{"name", name},
                  {"trace", source_path("tests/data/queue.csv")},
                  {"profile", source_path("tests/data/queue.profile.json")},
                  {"platform", source_path("tests/data/queue_platform.xml")},
@@ -25,19 +27,23 @@ json simulated_time_in_system(const std::string& service, long long requests) {
                  {"workload",
                   {{"devices", 1},
                    {"requests", requests},
-                   {"arrival", {{"process", "poisson"}, {"rate_hz", kLambda}}},
+                   {"arrival", arrival},
                    {"result_bytes", 0},
                    {"service_time", service}}},
                  {"servers", {{"edge", {{"workers", 1}}}}},
                  {"simulation", {{"engine", "simgrid"}, {"seed", 42}}}};
-  auto dir = testing::scratch_dir("queue_" + service);
-  auto path = testing::write_config(dir, config);
-  auto r = testing::run_cli("run " + path + " -o " + dir + "/out");
+  auto dir = testing::scratch_dir(name);
+  auto r = testing::run_cli("run " + testing::write_config(dir, config) + " -o " + dir + "/out");
   INFO(r.err);
   REQUIRE(r.status == 0);
-  json s = testing::read_json(dir + "/out/runs/queue-" + service + "/summary.json");
+  json s = testing::read_json(dir + "/out/runs/" + name + "/summary.json");
   REQUIRE(s["requests"] == requests);
-  return s["latency_s"];
+  return s;
+}
+
+// Poisson arrivals at kLambda: the summary's latency_s (mean, p50 ... and percentiles 0 .. 100).
+json simulated_time_in_system(const std::string& service, long long requests) {
+  return run_queue("queue-" + service, requests, {{"process", "poisson"}, {"rate_hz", kLambda}}, service)["latency_s"];
 }
 
 }  // namespace
@@ -64,4 +70,21 @@ TEST_CASE("deterministic service at one worker matches M/D/1 (Pollaczek-Khinchin
   const double simulated = simulated_time_in_system("deterministic", 500000)["mean"].get<double>();
   INFO("simulated " << simulated << " s, M/D/1 " << theory << " s");
   CHECK(std::abs(simulated - theory) / theory < 0.03);
+}
+
+// Ten times more arrivals than the worker serves: periodic arrivals every 1 ms, deterministic
+// 10 ms service, 100 000 requests. Request k (from 0) leaves after (k + 1) x 10 ms and arrived
+// at k x 1 ms, so its latency is 0.01 + 0.009 k: max 900.001 s, mean 450.0055 s. Requests wait
+// in the server's queue as data, not as actors: the run stays far below the 6 GB that one
+// waiting actor stack per queued request took (ru_maxrss of the child process).
+TEST_CASE("an overloaded server queues 100 000 requests in bounded memory with exact D/D/1 latencies",
+          "[queueing][overload]") {
+  json s = run_queue("overload", 100000, {{"process", "periodic"}, {"rate_hz", 1000}}, "deterministic");
+  struct rusage usage {};
+  getrusage(RUSAGE_CHILDREN, &usage);
+  const double peak_mib = usage.ru_maxrss / 1024.0;  // kilobytes on Linux
+  CHECK(s["latency_s"]["max"].get<double>() == Approx(900.001).epsilon(1e-9));
+  CHECK(s["latency_s"]["mean"].get<double>() == Approx(450.0055).epsilon(1e-9));
+  INFO("peak memory of the run: " << peak_mib << " MiB");
+  CHECK(peak_mib < 1024);
 }
