@@ -1,8 +1,5 @@
 // BranchyNet (Teerapittayanon et al., ICPR 2016): exit at the first exit whose softmax
 // entropy (natural log) is below that exit's threshold; otherwise continue.
-#include <fmt/format.h>
-
-#include "error.hpp"
 #include "policy.hpp"
 
 namespace tiersim {

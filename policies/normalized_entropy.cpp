@@ -1,10 +1,7 @@
 // DDNN (Teerapittayanon et al., ICDCS 2017): exit where the normalized entropy
 // H / ln(C) (in [0, 1] whatever the number of classes C) is below that exit's threshold.
-#include <fmt/format.h>
-
 #include <cmath>
 
-#include "error.hpp"
 #include "policy.hpp"
 
 namespace tiersim {

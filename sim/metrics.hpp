@@ -37,7 +37,8 @@ class LatencyHistogram {
  public:
   LatencyHistogram();
   void add(double seconds);
-  double quantile(double q) const;  // nearest rank
+  // Nearest-rank quantiles for ascending qs in [0, 1], in one pass over the buckets.
+  std::vector<double> quantiles(const std::vector<double>& qs) const;
   double min() const { return min_; }
   double max() const { return max_; }
 
