@@ -357,18 +357,18 @@ def fig_energy_vs_load(runs):
                        "energy per inference (mJ)", True)
 
 
-def swept_policy_parameter(runs):
-    keys = sorted({k for r in runs for k in r["summary"].get("sweep", {}) if k.startswith("policy.params.")})
+def swept_key(runs, prefix, what):
+    """The first swept key starting with `prefix`, and the runs that sweep it."""
+    keys = sorted({k for r in runs for k in r["summary"].get("sweep", {}) if k.startswith(prefix)})
     if not keys:
-        raise NotApplicable("no swept policy parameter (sweep policy.params.<name>)")
-    return keys[0]
+        raise NotApplicable(f"no swept {what} (sweep {prefix}<name>)")
+    return keys[0], [r for r in runs if keys[0] in r["summary"].get("sweep", {})]
 
 
 def fig_threshold_tradeoff(runs):
     """Accuracy, share finished before the cloud and compute-energy reduction against the swept
     policy parameter, one curve per policy and setting (the hybrid network's figure)."""
-    key = swept_policy_parameter(runs)
-    runs = [r for r in runs if key in r["summary"].get("sweep", {})]
+    key, runs = swept_key(runs, "policy.params.", "policy parameter")
     fig, axes = plt.subplots(3, 1, figsize=(WIDTH_IN, 4.6), sharex=True)
     panels = [(lambda r: 100 * need(r, "accuracy"), "accuracy (%)"),
               (lambda r: 100 * (1 - need(r, "exit_fraction", "cloud")), "finished before\nthe cloud (%)"),
@@ -386,11 +386,6 @@ def fig_threshold_tradeoff(runs):
     axes[-1].set_xlabel(f"{key.split('.')[-1]} (policy parameter)")
     legend_below(fig, axes[0])
     return fig
-
-
-def cost_units(run):
-    return need(run, "cost_units_per_inference", "total") if isinstance(
-        run["summary"].get("cost_units_per_inference"), dict) else need(run, "cost_units_per_inference")
 
 
 def fig_cost_vs_offload(runs, max_drop=0.005):
@@ -416,7 +411,7 @@ def fig_cost_vs_offload(runs, max_drop=0.005):
         drop = need(base, "accuracy") - need(r, "accuracy")
         if drop > max_drop + 1e-12:
             continue
-        reduction = 100 * (1 - cost_units(r) / cost_units(base))
+        reduction = 100 * (1 - need(r, "cost_units_per_inference") / need(base, "cost_units_per_inference"))
         if o not in best.setdefault(policy, {}) or reduction > best[policy][o][0]:
             best[policy][o] = (reduction, 100 * drop)
     if not best:
@@ -467,16 +462,8 @@ def fig_datamap(runs):
     return fig
 
 
-def bandwidth_key(runs):
-    keys = sorted({k for r in runs for k in r["summary"].get("sweep", {}) if k.startswith("network.link_bandwidth_Bps")})
-    if not keys:
-        raise NotApplicable("no swept link bandwidth (sweep network.link_bandwidth_Bps.<link>)")
-    return keys[0]
-
-
 def fig_latency_vs_bandwidth(runs):
-    key = bandwidth_key(runs)
-    runs = [r for r in runs if key in r["summary"].get("sweep", {})]
+    key, runs = swept_key(runs, "network.link_bandwidth_Bps.", "link bandwidth")
     fig, axes = plt.subplots(2, 1, figsize=(WIDTH_IN, 4.0), sharex=True)
     for label, group, look in curves(runs, exclude=(key,)):
         pts = sorted(group, key=lambda r: r["summary"]["sweep"][key])
