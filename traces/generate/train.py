@@ -13,8 +13,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-DATA_FILES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-              "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]  # generate.py checks they exist
+from generate import DATA_FILES  # the dataset files generate.py checked before importing this
+
 CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 TEST_ID_BASE, TRAIN_ID_BASE = 0, 10000
@@ -284,6 +284,18 @@ def profile_multi_exit(net, name, notes):
     return {"name": name, "notes": notes, "input_bytes": 28 * 28, "stages": stages}
 
 
+def full_model_cost(net):
+    """MACs and layers of a multi-exit network run as one model to its final exit: every stage,
+    and only the last exit head."""
+    cost, x = {"macs": 0.0, "layers": 0}, torch.zeros(1, 1, 28, 28)
+    for body in net.stages:
+        c, x = measure_stage(body, x)
+        cost["macs"] += c["macs"]
+        cost["layers"] += c["layers"]
+    c, _ = measure_stage(net.heads[-1], x)
+    return {"macs": cost["macs"] + c["macs"], "layers": cost["layers"] + c["layers"]}
+
+
 def profile_hybrid(net, bits, label):
     """Three stages: the edge's full-precision input layer (no exit), its quantized layers with the
     early exit, and the cloud's fp32 stage. Activations leaving a quantized layer are `bits` wide."""
@@ -433,7 +445,7 @@ def make_resnet(args, data, writer):
     return net, acc
 
 
-def make_meanet(args, data, writer, cloud_net, cloud_profile_macs):
+def make_meanet(args, data, writer, cloud_net):
     start = time.time()
     main = meanet_main()
     xt, yt, _ = data.train
@@ -479,7 +491,7 @@ def make_meanet(args, data, writer, cloud_net, cloud_profile_macs):
     c_main, f = measure_stage(nn.Sequential(main.stages[0]), torch.zeros(1, 1, 28, 28))
     c_mhead, _ = measure_stage(main.heads[0], f)
     c_ext, _ = measure_stage(ext, f)
-    cloud = cloud_profile_macs
+    cloud = full_model_cost(cloud_net)
     profile = {
         "name": "meanet-fmnist",
         "notes": "Measured by forward hooks. The device runs the main block (stage 0, all 10 classes) and, "
@@ -553,16 +565,7 @@ def run(args):
         net, acc = make_resnet(args, data, writer)
         print(f"fmnist_resnet4: test accuracy per exit {acc}", flush=True)
         if "meanet" in only:
-            macs = {"macs": 0, "layers": 0}
-            x = torch.zeros(1, 1, 28, 28)
-            for body, head in zip(net.stages, net.heads):
-                c, x = measure_stage(body, x)
-                macs["macs"] += c["macs"]
-                macs["layers"] += c["layers"]
-            c, _ = measure_stage(net.heads[-1], x)
-            macs["macs"] += c["macs"]
-            macs["layers"] += c["layers"]
-            print(f"fmnist_meanet: test accuracy per exit {make_meanet(args, data, writer, net, macs)}", flush=True)
+            print(f"fmnist_meanet: test accuracy per exit {make_meanet(args, data, writer, net)}", flush=True)
     if "hybrid" in only:
         for bits in (1, 4):
             print(f"fmnist_hybrid {bits}-bit: test accuracy per exit {make_hybrid(args, data, writer, bits)}", flush=True)
