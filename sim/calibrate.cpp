@@ -19,9 +19,7 @@ const Tunable& tunable_of(const std::string& policy) {
 }
 
 std::vector<int> samples_of(const Trace& trace, const std::string& split, const std::string& option) {
-  std::vector<int> out;
-  for (int s = 0; s < trace.samples(); ++s)
-    if (split == "all" || trace.split[s] == split) out.push_back(s);
+  std::vector<int> out = trace.samples_in(split == "all" ? "" : split);
   if (out.empty())
     throw InputError(fmt::format("{}: no sample has split \"{}\" (given by {}); add a split column with "
                                  "`tiersim trace split`, or pass {} all",

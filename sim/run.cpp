@@ -25,9 +25,7 @@ static NetworkModel network_model_for(const std::string& name) {
 }
 
 static std::vector<int> make_sample_order(const Experiment& x, const Trace& trace) {
-  std::vector<int> order;
-  for (int s = 0; s < trace.samples(); ++s)
-    if (x.workload.split.empty() || trace.split[s] == x.workload.split) order.push_back(s);
+  std::vector<int> order = trace.samples_in(x.workload.split);
   if (order.empty())
     throw InputError(fmt::format("{}: /workload/split: no sample of trace {} has split \"{}\"", x.config_path,
                                  trace.path, x.workload.split));

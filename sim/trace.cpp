@@ -29,14 +29,17 @@ float binary_entropy(float p) {
 // Mean of per-sample values over the samples of `split` ("" = all samples).
 template <class PerSample>
 static double mean_over_split(const Trace& t, const std::string& split, PerSample value) {
+  const std::vector<int> rows = t.samples_in(split);
   double sum = 0;
-  long count = 0;
-  for (int s = 0; s < t.samples(); ++s)
-    if (split.empty() || t.split[s] == split) {
-      sum += value(s);
-      ++count;
-    }
-  return count ? sum / static_cast<double>(count) : 0.0;
+  for (int s : rows) sum += value(s);
+  return rows.empty() ? 0.0 : sum / static_cast<double>(rows.size());
+}
+
+std::vector<int> Trace::samples_in(const std::string& wanted) const {
+  std::vector<int> rows;
+  for (int s = 0; s < samples(); ++s)
+    if (wanted.empty() || split[s] == wanted) rows.push_back(s);
+  return rows;
 }
 
 double Trace::exit_accuracy(int exit, const std::string& split) const {

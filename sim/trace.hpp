@@ -46,6 +46,8 @@ struct Trace {
   // Over the samples of `split` ("" = all samples).
   double exit_accuracy(int exit, const std::string& split = "") const;
   double mean_confidence(int exit, const std::string& split = "") const;
+  // Row indices of the samples in `split` ("" = every sample), in trace order.
+  std::vector<int> samples_in(const std::string& split) const;
   // Split names in order of first appearance (empty when the trace has no split column).
   std::vector<std::string> split_names() const;
 };
