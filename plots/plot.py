@@ -298,7 +298,7 @@ def fig_latency_cdf(runs):
     runs, title = at_highest_load(runs)
     fig, ax = plt.subplots(figsize=(WIDTH_IN, 2.8))
     for label, group, look in curves(runs, exclude=LOAD_KEYS):
-        for run in group[:1] if len(group) == 1 else group:
+        for run in group:  # a curve per run: several settings of one policy share its style
             lat, frac = latency_distribution(run)
             name = run_label(run, exclude=LOAD_KEYS) if len(group) > 1 else label
             ax.plot(lat, frac, label=name, marker=None, **{k: v for k, v in look.items() if k != "marker"})
