@@ -3,7 +3,7 @@
 # Idempotent: packages already installed are skipped, and apt-get runs only if something is missing.
 set -euo pipefail
 packages=(cmake g++ make pkg-config
-          libsimgrid-dev libeigen3-dev nlohmann-json3-dev catch2 libfmt-dev libcli11-dev zlib1g-dev
+          libsimgrid-dev libeigen3-dev nlohmann-json3-dev catch2 libfmt-dev libcli11-dev zlib1g-dev libmimalloc-dev
           slurm-wlm munge                      # the SLURM job-array test (tests/slurm_test.sh)
           python3-matplotlib python3-numpy)    # tiersim plot, on Debian's /usr/bin/python3
 missing=()

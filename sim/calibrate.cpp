@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "engines/engine.hpp"
 #include "error.hpp"
 #include "run.hpp"
 
@@ -39,7 +40,7 @@ nlohmann::ordered_json evaluate(Experiment x, const std::shared_ptr<RunInputs>& 
   RunSetup setup(x, inputs);
   Metrics metrics = setup.new_metrics();
   RequestLog no_log("");
-  run_analytic(setup, metrics, no_log);
+  find_engine("analytic", "tiersim calibrate").make()->run(setup, metrics, no_log);
   return metrics.summary();
 }
 

@@ -65,6 +65,8 @@ class Platform {
   const HostInfo& server_for(const HostInfo& mobile, Tier tier) const;
   RouteInfo route(const HostInfo& from, const HostInfo& to) const;
   bool has_link_energy() const { return link_energy_; }
+  // Whether hosts or links have availability, state or speed profiles (their speed may change).
+  bool has_profiles() const { return profiles_; }
   // Sets the bandwidth of every link whose id matches the glob; returns how many matched.
   int set_link_bandwidth(const std::string& glob, double bytes_per_s);
   std::string example_link_ids() const;  // a few link ids, for error messages
@@ -77,6 +79,7 @@ class Platform {
   std::array<std::vector<HostInfo>, kTiers> by_role_;
   std::map<std::string, std::size_t> edge_index_;
   bool link_energy_ = false;
+  bool profiles_ = false;
 };
 
 }  // namespace tiersim

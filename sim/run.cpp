@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 
+#include "engines/engine.hpp"
 #include "error.hpp"
 #include "rng.hpp"
 
@@ -227,10 +228,7 @@ nlohmann::ordered_json run_experiment(RunSetup& setup, const std::string& out_di
   Metrics metrics = setup.new_metrics();
   try {
     RequestLog log(x.requests_csv ? (partial / "requests.csv").string() : "");
-    if (x.engine == "analytic")
-      run_analytic(setup, metrics, log);
-    else
-      run_simgrid(setup, metrics, log);
+    find_engine(x.engine, x.config_path + ": /simulation/engine").make()->run(setup, metrics, log);
     log.close();
   } catch (...) {
     std::error_code ignored;

@@ -64,9 +64,6 @@ struct RunSetup {
   Metrics new_metrics() const;
 };
 
-void run_analytic(RunSetup& setup, Metrics& metrics, RequestLog& log);
-void run_simgrid(RunSetup& setup, Metrics& metrics, RequestLog& log);
-
 // Runs one experiment and writes DIR/runs/<name>/ (summary.json, config.json = `resolved`,
 // requests.csv when asked), complete or not at all. Returns the summary.
 // `sweep_values` (swept path -> value) is recorded in the summary when not empty.

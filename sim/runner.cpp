@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "config.hpp"
+#include "engines/engine.hpp"
 #include "error.hpp"
 #include "run.hpp"
 
@@ -143,12 +144,13 @@ RunnerReport run_points(const std::vector<RunPoint>& points, const nlohmann::jso
     rebuild_summary_csv(out_dir);
     return report;
   }
-  // Work items: a SimGrid point alone (one engine per process); analytic points that share
-  // their inputs in batches, so that a worker loads the trace and platform once per batch.
+  // Work items: a point of an engine that is not batchable alone (SimGrid: one engine per
+  // process); points of a batchable engine (analytic) that share their inputs in batches, so
+  // that a worker loads the trace and platform once per batch.
   std::vector<std::vector<std::size_t>> items;
   std::map<std::string, std::vector<std::size_t>> analytic_groups;
   for (std::size_t i = 0; i < pending.size(); ++i) {
-    if (pending[i].first.engine == "analytic")
+    if (find_engine(pending[i].first.engine, config_path + ": /simulation/engine").batchable)
       analytic_groups[RunInputs::key(pending[i].first)].push_back(i);
     else
       items.push_back({i});

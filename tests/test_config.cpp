@@ -46,7 +46,7 @@ TEST_CASE("config errors name the JSON path and what was expected", "[config][ba
   auto engine = quickstart();
   engine["simulation"]["engine"] = "fast";
   CHECK_THROWS_WITH(parse_experiment(engine, kPath),
-                    Contains("/simulation/engine: expected one of analytic, simgrid, got \"fast\""));
+                    Contains("/simulation/engine: unknown engine \"fast\" (expected one of: analytic, simgrid)"));
   auto missing = quickstart();
   missing["trace"] = "no/such/trace.csv";
   CHECK_THROWS_WITH(parse_experiment(missing, kPath), Contains("/trace: expected an existing file"));

@@ -3,6 +3,7 @@
 // so it matches the SimGrid engine exactly when load vanishes and runs sweeps fast.
 #include <array>
 
+#include "engines/engine.hpp"
 #include "run.hpp"
 
 namespace tiersim {
@@ -26,9 +27,12 @@ DeviceRoutes routes_for(const RunSetup& setup, int device) {
   return r;
 }
 
-}  // namespace
+class AnalyticEngine final : public Engine {
+ public:
+  void run(RunSetup& setup, Metrics& metrics, RequestLog& log) override;
+};
 
-void run_analytic(RunSetup& setup, Metrics& metrics, RequestLog& log) {
+void AnalyticEngine::run(RunSetup& setup, Metrics& metrics, RequestLog& log) {
   const bool closed_loop = setup.x.workload.arrival == ArrivalProcess::ClosedLoop;
   for (int d = 0; d < static_cast<int>(setup.devices.size()); ++d) {
     const DeviceRoutes routes = routes_for(setup, d);
@@ -66,5 +70,11 @@ void run_analytic(RunSetup& setup, Metrics& metrics, RequestLog& log) {
     }
   }
 }
+
+const Engines::Registrar kAnalytic{
+    {"analytic", "closed form per request, no contention or queueing: for large sweeps", true,
+     [] { return std::make_unique<AnalyticEngine>(); }}};
+
+}  // namespace
 
 }  // namespace tiersim
