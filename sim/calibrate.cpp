@@ -37,6 +37,8 @@ nlohmann::ordered_json evaluate(Experiment x, const std::shared_ptr<RunInputs>& 
   x.workload.shuffle = false;
   x.workload.requests = static_cast<long long>(samples);
   x.workload.devices = 1;
+  // Arrival times change no decision and no analytic cost; a replayed file may name other devices.
+  x.workload.arrival = {{"process", "poisson"}, {"rate_hz", 1.0}};
   RunSetup setup(x, inputs);
   Metrics metrics = setup.new_metrics();
   RequestLog no_log("");

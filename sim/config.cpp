@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "arrivals/arrival.hpp"
 #include "engines/engine.hpp"
 #include "error.hpp"
 #include "json_reader.hpp"
@@ -45,20 +46,13 @@ static std::string resolve(const std::string& base_dir, JsonReader r) {
   return p.lexically_normal().string();
 }
 
-static void read_workload(JsonReader w, Workload& out) {
+static void read_workload(JsonReader w, Workload& out, const std::string& base_dir) {
   out.devices = static_cast<int>(w.at("devices").integer_at_least(1));
   out.requests = w.at("requests").integer_at_least(1);
-  auto a = w.at("arrival");
-  auto process = a.at("process").string_in({"poisson", "periodic", "closed_loop"});
-  if (process == "closed_loop") {
-    out.arrival = ArrivalProcess::ClosedLoop;
-    out.think_s = a.number_or("think_s", 0.0);
-    if (out.think_s < 0) a.at("think_s").fail("a non-negative number of seconds");
-  } else {
-    out.arrival = process == "poisson" ? ArrivalProcess::Poisson : ArrivalProcess::Periodic;
-    out.rate_hz = a.at("rate_hz").number_in(1e-12, 1e12);
-  }
-  a.reject_unknown_keys();
+  auto arrival = w.at("arrival");
+  // Built once here so that bad parameters (and a bad timestamp file) fail before anything runs.
+  make_arrival_process(arrival, {out.devices, out.requests, 1, base_dir});
+  out.arrival = arrival.raw();
   out.shuffle = w.string_or("sample_order", "shuffle") == "shuffle";
   if (w.has("sample_order")) w.at("sample_order").string_in({"shuffle", "trace"});
   out.split = w.string_or("split", "");
@@ -96,7 +90,7 @@ Experiment parse_experiment(const nlohmann::json& config, const std::string& con
   }
   policy.reject_unknown_keys();
 
-  read_workload(r.at("workload"), x.workload);
+  read_workload(r.at("workload"), x.workload, dir);
 
   auto servers = r.optional("servers");
   if (!servers.is_null()) {

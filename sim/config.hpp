@@ -13,15 +13,13 @@
 
 namespace tiersim {
 
-enum class ArrivalProcess { Poisson, Periodic, ClosedLoop };
 enum class ServiceTime { Deterministic, Exponential };
 
 struct Workload {
   int devices = 1;
   long long requests = 1000;  // in total, spread round-robin over the devices
-  ArrivalProcess arrival = ArrivalProcess::Poisson;
-  double rate_hz = 1.0;       // per device (poisson, periodic)
-  double think_s = 0.0;       // closed loop: pause between a result and the next request
+  // {"process": name, ...parameters}: checked when parsed, built per run (sim/arrivals/).
+  nlohmann::json arrival = {{"process", "poisson"}, {"rate_hz", 1.0}};
   bool shuffle = true;        // samples in a seeded random order (else trace order)
   std::string split;          // only samples of this split ("" = all)
   double result_bytes = 64;   // size of the answer sent back to the device

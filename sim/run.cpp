@@ -83,21 +83,10 @@ RunSetup::RunSetup(const Experiment& experiment, std::shared_ptr<RunInputs> load
       if (!platform.hosts(static_cast<Tier>(t)).empty()) hosts[t] = &platform.server_for(mobiles[d], static_cast<Tier>(t));
     device_hosts.push_back(hosts);
   }
+  arrivals = make_arrival_process(JsonReader(x.workload.arrival, x.config_path, "/workload/arrival"),
+                                  {x.workload.devices, x.workload.requests, x.seed,
+                                   std::filesystem::path(x.config_path).parent_path().string()});
   walk = std::make_unique<WalkSetup>(WalkSetup{trace, profile, *policy, x.seed, x.workload.result_bytes});
-}
-
-long long RunSetup::requests_of(int device) const {
-  const long long n = static_cast<long long>(devices.size());
-  return (x.workload.requests - device + n - 1) / n;
-}
-
-double RunSetup::open_arrival(int device, long long k, double previous) const {
-  const auto stream = kStreamArrival + static_cast<std::uint64_t>(device);
-  const double rate = x.workload.rate_hz;
-  if (x.workload.arrival == ArrivalProcess::Poisson)
-    return previous + exponential1(x.seed, stream, static_cast<std::uint64_t>(k)) / rate;
-  // Periodic, with a random phase per device so that devices are not synchronised.
-  return (uniform01(x.seed, stream, 0) + static_cast<double>(k)) / rate;
 }
 
 double RunSetup::service_factor(Tier tier, std::uint64_t request, int compute_step) const {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "arrivals/arrival.hpp"
 #include "config.hpp"
 #include "metrics.hpp"
 #include "platform.hpp"
@@ -49,10 +50,9 @@ struct RunSetup {
   int sample_for(std::uint64_t request) const { return sample_order[request % sample_order.size()]; }
   const HostInfo& host_for(int device, Tier tier) const { return *device_hosts[device][index(tier)]; }
   // Requests of device d are d, d + D, d + 2D, ... below the total.
-  long long requests_of(int device) const;
-  std::uint64_t request_id(int device, long long k) const { return static_cast<std::uint64_t>(device + k * static_cast<long long>(devices.size())); }
-  // Open-loop arrival time of the k-th request of a device (Poisson or periodic).
-  double open_arrival(int device, long long k, double previous) const;
+  std::unique_ptr<ArrivalProcess> arrivals;  // made anew for each run: it may keep per-device state
+  long long requests_of(int device) const { return arrivals->requests_of(device); }
+  std::uint64_t request_id(int device, long long k) const { return arrivals->request_id(device, k); }
   // Multiplier on a server compute step's duration (1, or Exp(1) for exponential service).
   double service_factor(Tier tier, std::uint64_t request, int compute_step) const;
   double compute_seconds(const HostInfo& host, const Step& step, std::uint64_t request, int compute_step) const;

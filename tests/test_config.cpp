@@ -18,7 +18,7 @@ TEST_CASE("the quickstart config parses with its paths resolved next to it", "[c
   CHECK(x.engine == "simgrid");
   CHECK(x.network_model == "CM02");
   CHECK(x.workload.devices == 20);
-  CHECK(x.workload.arrival == ArrivalProcess::Poisson);
+  CHECK(x.workload.arrival["process"] == "poisson");
   CHECK(x.edge_workers == 4);
   CHECK(x.mac_energy.pj_per_mac(32) == Approx(4.6));
   CHECK(x.mac_energy.pj_per_mac(8) == Approx(0.23));
@@ -31,7 +31,7 @@ TEST_CASE("overrides (--set) change any value by its dotted path", "[config]") {
   apply_override(c, "energy.pj_per_mac={\"32\": 3.0}");
   Experiment x = parse_experiment(c, kPath);
   CHECK(x.engine == "analytic");
-  CHECK(x.workload.rate_hz == 0.5);
+  CHECK(x.workload.arrival["rate_hz"] == 0.5);
   CHECK(x.mac_energy.pj_per_mac(32) == 3.0);
   CHECK_THROWS_WITH(apply_override(c, "novalue"), Contains("expected PATH=VALUE"));
 }

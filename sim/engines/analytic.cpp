@@ -33,7 +33,7 @@ class AnalyticEngine final : public Engine {
 };
 
 void AnalyticEngine::run(RunSetup& setup, Metrics& metrics, RequestLog& log) {
-  const bool closed_loop = setup.x.workload.arrival == ArrivalProcess::ClosedLoop;
+  const bool closed_loop = setup.arrivals->closed_loop();
   for (int d = 0; d < static_cast<int>(setup.devices.size()); ++d) {
     const DeviceRoutes routes = routes_for(setup, d);
     double arrival = 0, previous_finish = 0;
@@ -42,8 +42,7 @@ void AnalyticEngine::run(RunSetup& setup, Metrics& metrics, RequestLog& log) {
       rec.request = setup.request_id(d, k);
       rec.device = d;
       rec.sample = setup.sample_for(rec.request);
-      arrival = closed_loop ? (k == 0 ? 0.0 : previous_finish + setup.x.workload.think_s)
-                            : setup.open_arrival(d, k, arrival);
+      arrival = setup.arrivals->arrival(d, k, closed_loop ? previous_finish : arrival);
       double t = arrival;
       Walk walk(*setup.walk, rec.sample, rec.request);
       for (Step step = walk.next();; step = walk.next()) {

@@ -59,7 +59,7 @@ struct Server {
 
 struct Device {
   long long next = 0;        // index of its next request
-  double last_arrival = 0;   // open loop: arrival time of its latest request
+  double last_arrival = 0;   // arrival time of its latest request
   HostEnergyMeter energy;
 };
 
@@ -104,7 +104,7 @@ EventRun::EventRun(RunSetup& setup, Metrics& metrics, RequestLog& log)
     : setup_(setup),
       metrics_(metrics),
       log_(log),
-      closed_loop_(setup.x.workload.arrival == ArrivalProcess::ClosedLoop),
+      closed_loop_(setup.arrivals->closed_loop()),
       closed_form_execs_(!setup.platform.has_profiles()),
       devices_(setup.devices.size()) {
   std::map<const HostInfo*, std::size_t> index;
@@ -160,13 +160,8 @@ void EventRun::device_free(int d, double t) {
   Device& dev = devices_[d];
   while (dev.next < setup_.requests_of(d)) {
     const long long k = dev.next++;
-    double arrival;
-    if (closed_loop_) {
-      arrival = k == 0 ? 0.0 : t + setup_.x.workload.think_s;
-    } else {
-      arrival = setup_.open_arrival(d, k, dev.last_arrival);
-      dev.last_arrival = arrival;
-    }
+    const double arrival = setup_.arrivals->arrival(d, k, closed_loop_ ? t : dev.last_arrival);
+    dev.last_arrival = arrival;
     Request* r = new_request(d, k, arrival);
     t = device_steps(r, std::max(arrival, t));
     if (t < 0) return;
