@@ -6,6 +6,7 @@
 
 #include "arrivals/arrival.hpp"
 #include "engines/engine.hpp"
+#include "network/network_model.hpp"
 #include "error.hpp"
 #include "json_reader.hpp"
 #include "tier.hpp"
@@ -137,8 +138,11 @@ Experiment parse_experiment(const nlohmann::json& config, const std::string& con
       x.engine = engine.string();
       find_engine(x.engine, engine.where());  // unknown names: one line listing the registered engines
     }
-    // Constant refuses platforms with links; a quickstart-sized ns-3 run did not finish here.
-    if (sim.has("network_model")) x.network_model = sim.at("network_model").string_in({"CM02", "LV08"});
+    if (sim.has("network_model")) {
+      auto model = sim.at("network_model");
+      x.network_model = model.string();
+      find_network_model(x.network_model, model.where());
+    }
     if (sim.has("seed")) x.seed = static_cast<std::uint64_t>(sim.at("seed").integer_at_least(0));
     sim.reject_unknown_keys();
   }

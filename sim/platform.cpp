@@ -16,17 +16,8 @@
 
 namespace tiersim {
 
-double NetworkModel::transfer_time(const RouteInfo& route, double bytes) const {
-  double latency = route.latency_s * latency_factor;
-  if (bytes <= 0) return latency;
-  double rate = route.bandwidth_bps * bandwidth_factor;
-  // SimGrid bounds a flow by its TCP window: rate <= gamma / (2 * route latency).
-  if (route.latency_s > 0) rate = std::min(rate, tcp_gamma / (2.0 * route.latency_s));
-  return latency + bytes / rate;
-}
-
-SimgridSession::SimgridSession(const std::string& network_model, bool quiet) {
-  std::vector<std::string> args{"tiersim", "--cfg=network/model:" + network_model,
+SimgridSession::SimgridSession(const NetworkModelInfo& network, bool quiet) {
+  std::vector<std::string> args{"tiersim",
                                 // No reverse "ACK" flow on each link: transfers use only their own route.
                                 "--cfg=network/crosstraffic:0",
                                 // An overloaded server holds one handler actor per waiting request: with
@@ -34,6 +25,7 @@ SimgridSession::SimgridSession(const std::string& network_model, bool quiet) {
                                 // process's memory mappings. Small malloc'ed stacks without guard pages
                                 // make the limit memory only (64 KiB per waiting request).
                                 "--cfg=contexts/stack-size:64", "--cfg=contexts/guard-size:0"};
+  args.insert(args.end(), network.simgrid_config.begin(), network.simgrid_config.end());
   if (quiet) args.emplace_back("--log=root.thres:critical");
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "network/network_model.hpp"
 #include "tier.hpp"
 
 namespace simgrid::s4u {
@@ -31,24 +32,10 @@ struct HostInfo {
   double busy_core_w() const { return epsilon_w + (all_cores_w - epsilon_w) / cores - idle_w; }
 };
 
-struct RouteInfo {
-  double latency_s = 0;      // sum of link latencies
-  double bandwidth_bps = 0;  // bytes/s of the narrowest link (infinite for an empty route)
-  int links = 0;
-};
-
-// How SimGrid's network model turns a lone flow's route into a transfer time.
-struct NetworkModel {
-  std::string name = "CM02";
-  double latency_factor = 1.0, bandwidth_factor = 1.0;
-  double tcp_gamma = 4194304.0;  // SimGrid's network/TCP-gamma default (bytes)
-  // Time of one transfer alone on its route (no contention): what the analytic engine uses.
-  double transfer_time(const RouteInfo& route, double bytes) const;
-};
-
-// SimGrid settings shared by both engines. Creates the process's single SimGrid engine.
+// SimGrid settings shared by both engines (the network model's among them). Creates the
+// process's single SimGrid engine.
 struct SimgridSession {
-  SimgridSession(const std::string& network_model, bool quiet = true);
+  explicit SimgridSession(const NetworkModelInfo& network, bool quiet = true);
   ~SimgridSession();
   simgrid::s4u::Engine& engine() { return *engine_; }
   std::unique_ptr<simgrid::s4u::Engine> engine_;

@@ -15,16 +15,6 @@ namespace tiersim {
 
 namespace fs = std::filesystem;
 
-static NetworkModel network_model_for(const std::string& name) {
-  NetworkModel m;
-  m.name = name;
-  if (name == "LV08") {  // SimGrid's TCP calibration (Velho & Legrand 2008)
-    m.latency_factor = 13.01;
-    m.bandwidth_factor = 0.97;
-  }
-  return m;
-}
-
 static std::vector<int> make_sample_order(const Experiment& x, const Trace& trace) {
   std::vector<int> order = trace.samples_in(x.workload.split);
   if (order.empty())
@@ -41,7 +31,7 @@ static std::vector<int> make_sample_order(const Experiment& x, const Trace& trac
 RunInputs::RunInputs(const Experiment& x)
     : trace(load_trace(x.trace_path)),
       profile(load_profile(x.profile_path)),
-      session(x.network_model),
+      session(find_network_model(x.network_model, x.config_path + ": /simulation/network_model")),
       platform(Platform::load(x.platform_path, session)) {
   check_profile_against_trace(profile, trace.exits(), trace.path);
   for (const auto& [pattern, bytes_per_s] : x.link_bandwidth)
@@ -65,7 +55,7 @@ RunSetup::RunSetup(const Experiment& experiment, std::shared_ptr<RunInputs> load
       policy(make_policy(x.policy_name, x.policy_params, x.config_path)),
       session(inputs->session),
       platform(inputs->platform),
-      network(network_model_for(x.network_model)) {
+      network(find_network_model(x.network_model, x.config_path + ": /simulation/network_model")) {
   policy->prepare(trace, profile);
   sample_order = make_sample_order(x, trace);
   platform.require_role(Tier::Mobile, "the workload's devices");

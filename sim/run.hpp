@@ -41,7 +41,7 @@ struct RunSetup {
   std::unique_ptr<Policy> policy;
   SimgridSession& session;
   Platform& platform;
-  NetworkModel network;
+  const NetworkModelInfo& network;
   std::vector<int> sample_order;  // trace rows used, in request order (cycled)
   std::vector<const HostInfo*> devices;
   std::vector<std::array<const HostInfo*, kTiers>> device_hosts;  // per device: its mobile, edge, cloud host
