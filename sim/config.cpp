@@ -7,6 +7,7 @@
 #include "arrivals/arrival.hpp"
 #include "engines/engine.hpp"
 #include "network/network_model.hpp"
+#include "selection/selector.hpp"
 #include "error.hpp"
 #include "json_reader.hpp"
 #include "tier.hpp"
@@ -104,6 +105,11 @@ Experiment parse_experiment(const nlohmann::json& config, const std::string& con
     if (!cloud.is_null()) {
       x.cloud_workers = static_cast<int>(cloud.at("workers").integer_at_least(1));
       cloud.reject_unknown_keys();
+    }
+    if (servers.has("selection")) {
+      auto selection = servers.at("selection");
+      make_server_selector(selection);  // unknown rules and parameters fail here
+      x.server_selection = selection.raw();
     }
     servers.reject_unknown_keys();
   }

@@ -42,6 +42,8 @@ struct Experiment {
   nlohmann::json policy_params = nlohmann::json::object();
   Workload workload;
   int edge_workers = 1, cloud_workers = 1;
+  // servers.selection: {"rule": name, ...parameters} (sim/selection/), checked when parsed.
+  nlohmann::json server_selection = {{"rule", "static"}};
   MacEnergyTable mac_energy = MacEnergyTable::defaults_45nm();
   CostUnits cost;
   std::string engine = "simgrid";  // "analytic" | "simgrid"

@@ -161,11 +161,6 @@ void Platform::require_role(Tier role, const std::string& needed_by) const {
                                  needed_by));
 }
 
-const HostInfo& Platform::server_for(const HostInfo& mobile, Tier tier) const {
-  require_role(tier, fmt::format("device {}", mobile.name));
-  if (tier == Tier::Edge && !mobile.edge.empty()) return hosts(tier)[edge_index_.at(mobile.edge)];
-  return hosts(tier).front();
-}
 
 RouteInfo Platform::route(const HostInfo& from, const HostInfo& to) const {
   std::vector<simgrid::s4u::Link*> links;

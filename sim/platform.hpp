@@ -48,8 +48,6 @@ class Platform {
 
   const std::string& path() const { return path_; }
   const std::vector<HostInfo>& hosts(Tier role) const { return by_role_[index(role)]; }
-  // The edge (or cloud) host that serves a mobile device.
-  const HostInfo& server_for(const HostInfo& mobile, Tier tier) const;
   RouteInfo route(const HostInfo& from, const HostInfo& to) const;
   bool has_link_energy() const { return link_energy_; }
   // Whether hosts or links have availability, state or speed profiles (their speed may change).

@@ -66,11 +66,18 @@ RunSetup::RunSetup(const Experiment& experiment, std::shared_ptr<RunInputs> load
   if (static_cast<int>(mobiles.size()) < x.workload.devices)
     throw InputError(fmt::format("{}: /workload/devices: expected at most the {} mobile hosts of {}, got {}",
                                  x.config_path, mobiles.size(), platform.path(), x.workload.devices));
+  selector = make_server_selector(JsonReader(x.server_selection, x.config_path, "/servers/selection"));
+  std::array<std::vector<const HostInfo*>, kTiers> candidates;
+  for (int t = 1; t < kTiers; ++t)
+    for (const auto& h : platform.hosts(static_cast<Tier>(t))) candidates[t].push_back(&h);
   for (int d = 0; d < x.workload.devices; ++d) {
     devices.push_back(&mobiles[d]);
+    // Every rule today chooses once per device and tier (load-aware rules arrive with the
+    // serving layer; the engines will then ask at decision time).
     std::array<const HostInfo*, kTiers> hosts{&mobiles[d], nullptr, nullptr};
     for (int t = 1; t < kTiers; ++t)
-      if (!platform.hosts(static_cast<Tier>(t)).empty()) hosts[t] = &platform.server_for(mobiles[d], static_cast<Tier>(t));
+      if (!candidates[t].empty())
+        hosts[t] = candidates[t][selector->select({mobiles[d], static_cast<Tier>(t), candidates[t], [](std::size_t) { return ServerLoad{}; }})];
     device_hosts.push_back(hosts);
   }
   arrivals = make_arrival_process(JsonReader(x.workload.arrival, x.config_path, "/workload/arrival"),

@@ -10,6 +10,7 @@
 
 #include "arrivals/arrival.hpp"
 #include "config.hpp"
+#include "selection/selector.hpp"
 #include "metrics.hpp"
 #include "platform.hpp"
 #include "policy.hpp"
@@ -39,6 +40,7 @@ struct RunSetup {
   const Trace& trace;
   const ModelProfile& profile;
   std::unique_ptr<Policy> policy;
+  std::unique_ptr<ServerSelector> selector;
   SimgridSession& session;
   Platform& platform;
   const NetworkModelInfo& network;

@@ -47,6 +47,13 @@ TEST_CASE("config errors name the JSON path and what was expected", "[config][ba
   engine["simulation"]["engine"] = "fast";
   CHECK_THROWS_WITH(parse_experiment(engine, kPath),
                     Contains("/simulation/engine: unknown engine \"fast\" (expected one of: analytic, simgrid)"));
+  auto rule = quickstart();
+  rule["servers"]["selection"] = {{"rule", "fastest"}};
+  CHECK_THROWS_WITH(parse_experiment(rule, kPath),
+                    Contains("quickstart.json: /servers/selection/rule: unknown server selection rule \"fastest\" "
+                             "(expected one of: static)"));
+  rule["servers"]["selection"] = {{"rule", "static"}, {"k", 2}};
+  CHECK_THROWS_WITH(parse_experiment(rule, kPath), Contains("/servers/selection/k: unknown key"));
   auto missing = quickstart();
   missing["trace"] = "no/such/trace.csv";
   CHECK_THROWS_WITH(parse_experiment(missing, kPath), Contains("/trace: expected an existing file"));
