@@ -19,12 +19,7 @@ namespace tiersim {
 SimgridSession::SimgridSession(const NetworkModelInfo& network, bool quiet) {
   std::vector<std::string> args{"tiersim",
                                 // No reverse "ACK" flow on each link: transfers use only their own route.
-                                "--cfg=network/crosstraffic:0",
-                                // An overloaded server holds one handler actor per waiting request: with
-                                // 8 MiB mmap'ed stacks and guard pages, ~32 000 of them exhaust the
-                                // process's memory mappings. Small malloc'ed stacks without guard pages
-                                // make the limit memory only (64 KiB per waiting request).
-                                "--cfg=contexts/stack-size:64", "--cfg=contexts/guard-size:0"};
+                                "--cfg=network/crosstraffic:0"};
   args.insert(args.end(), network.simgrid_config.begin(), network.simgrid_config.end());
   if (quiet) args.emplace_back("--log=root.thres:critical");
   std::vector<char*> argv;
@@ -160,7 +155,6 @@ void Platform::require_role(Tier role, const std::string& needed_by) const {
     throw InputError(fmt::format("{}: no host with property role=\"{}\" (needed by {})", path_, tier_name(role),
                                  needed_by));
 }
-
 
 RouteInfo Platform::route(const HostInfo& from, const HostInfo& to) const {
   std::vector<simgrid::s4u::Link*> links;

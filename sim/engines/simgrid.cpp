@@ -84,6 +84,10 @@ class EventRun {
   void finish_request(Request* r, double t);
   Request* new_request(int d, long long k, double arrival);
   double now() const { return sg4::Engine::get_clock(); }
+  // The energy meter of device d's host on `tier`: its own CPU, or the server it uses there.
+  HostEnergyMeter& meter_of(int d, Tier tier) {
+    return tier == Tier::Mobile ? devices_[d].energy : server_of_[d][index(tier)]->energy;
+  }
 
   RunSetup& setup_;
   Metrics& metrics_;
@@ -186,7 +190,7 @@ double EventRun::device_steps(Request* r, double t) {
           at(t, r, &EventRun::start_exec);
           return -1;
         }
-        t = compute_closed_form(r, devices_[r->rec.device].energy, t);
+        t = compute_closed_form(r, meter_of(r->rec.device, Tier::Mobile), t);
         r->step = r->walk->next();
         break;
     }
@@ -291,9 +295,7 @@ void EventRun::start_exec(Request* r) {
   const HostInfo& host = setup_.host_for(r->rec.device, r->step.tier);
   const double flops =
       setup_.compute_seconds(host, r->step, r->rec.request, r->walk->compute_steps()) * host.speed;
-  HostEnergyMeter& meter =
-      r->step.tier == Tier::Mobile ? devices_[r->rec.device].energy : server_of_[r->rec.device][index(r->step.tier)]->energy;
-  meter.running_changes(now(), +1, host.cores);
+  meter_of(r->rec.device, r->step.tier).running_changes(now(), +1, host.cores);
   auto exec = sg4::Exec::init();
   exec->set_flops_amount(flops)->set_host(host.host);
   exec->set_data(r);
@@ -318,8 +320,7 @@ void EventRun::completed(const sg4::Activity& activity) {
     setup_.charge_transfer(r->rec, *setup_.devices[d], step, t - r->step_start);
   } else {
     const HostInfo& host = setup_.host_for(d, step.tier);
-    (step.tier == Tier::Mobile ? devices_[d].energy : server_of_[d][index(step.tier)]->energy)
-        .running_changes(t, -1, host.cores);
+    meter_of(d, step.tier).running_changes(t, -1, host.cores);
     setup_.charge_compute(r->rec, host, step, t - r->step_start);
   }
   r->step = r->walk->next();
