@@ -15,9 +15,9 @@
 #include <filesystem>
 #include <map>
 
-#include "dynamics.hpp"
-#include "error.hpp"
-#include "policy.hpp"
+#include "io/dynamics.hpp"
+#include "core/error.hpp"
+#include "model/policy.hpp"
 
 namespace tiersim {
 namespace {

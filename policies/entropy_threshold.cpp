@@ -1,6 +1,6 @@
 // BranchyNet (Teerapittayanon et al., ICPR 2016): exit at the first exit whose softmax
 // entropy (natural log) is below that exit's threshold; otherwise continue.
-#include "policy.hpp"
+#include "model/policy.hpp"
 
 namespace tiersim {
 namespace {

@@ -3,8 +3,8 @@
 // reach: its full model if it has one, else the last exit within its stages.
 #include <fmt/format.h>
 
-#include "error.hpp"
-#include "policy.hpp"
+#include "core/error.hpp"
+#include "model/policy.hpp"
 
 namespace tiersim {
 namespace {

@@ -1,6 +1,6 @@
 // Max-softmax confidence threshold (SPINN, SplitEE style): exit at the first exit whose
 // top-class probability reaches that exit's threshold; otherwise continue.
-#include "policy.hpp"
+#include "model/policy.hpp"
 
 namespace tiersim {
 namespace {

@@ -18,8 +18,8 @@
 #include <algorithm>
 #include <numeric>
 
-#include "error.hpp"
-#include "policy.hpp"
+#include "core/error.hpp"
+#include "model/policy.hpp"
 
 namespace tiersim {
 namespace {

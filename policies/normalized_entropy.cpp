@@ -2,7 +2,7 @@
 // H / ln(C) (in [0, 1] whatever the number of classes C) is below that exit's threshold.
 #include <cmath>
 
-#include "policy.hpp"
+#include "model/policy.hpp"
 
 namespace tiersim {
 namespace {

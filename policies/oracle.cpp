@@ -2,7 +2,7 @@
 // the stages that is right (the cheapest, as costs only grow with depth); if none is but a
 // tier's separate full model is right, it sends the raw input straight there; if nothing is
 // right, it runs to the final exit. An upper bound on accuracy for any policy on this trace.
-#include "policy.hpp"
+#include "model/policy.hpp"
 
 namespace tiersim {
 namespace {

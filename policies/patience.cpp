@@ -2,7 +2,7 @@
 // exit predicts the same class as the exit before it and resets otherwise; exit as soon as
 // it reaches `patience` (so patience + 1 identical predictions in a row). As in the authors'
 // code, the counter starts at 0 at the first exit.
-#include "policy.hpp"
+#include "model/policy.hpp"
 
 namespace tiersim {
 namespace {

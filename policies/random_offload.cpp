@@ -2,8 +2,8 @@
 // otherwise, whatever the sample. The draw is a pure function of (seed, request, exit), so
 // both engines and any run order make the same choices. The baseline a confidence-based
 // policy must beat at the same offloading rate.
-#include "policy.hpp"
-#include "rng.hpp"
+#include "model/policy.hpp"
+#include "core/rng.hpp"
 
 namespace tiersim {
 namespace {

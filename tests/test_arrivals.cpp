@@ -6,7 +6,7 @@
 #include <cmath>
 #include <vector>
 
-#include "arrivals/arrival.hpp"
+#include "model/arrivals/arrival.hpp"
 #include "helpers.hpp"
 
 #include <fmt/format.h>

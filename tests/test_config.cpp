@@ -1,8 +1,8 @@
 // Experiment config parsing: defaults, overrides from the command line, path resolution.
 #include <catch2/catch.hpp>
 
-#include "config.hpp"
-#include "error.hpp"
+#include "batch/config.hpp"
+#include "core/error.hpp"
 #include "helpers.hpp"
 
 using namespace tiersim;
@@ -19,9 +19,9 @@ TEST_CASE("the quickstart config parses with its paths resolved next to it", "[c
   CHECK(x.network_model == "CM02");
   CHECK(x.workload.devices == 20);
   CHECK(x.workload.arrival["process"] == "poisson");
-  CHECK(x.edge_workers == 4);
-  CHECK(x.mac_energy.pj_per_mac(32) == Approx(4.6));
-  CHECK(x.mac_energy.pj_per_mac(8) == Approx(0.23));
+  CHECK(x.servers.workers[index(Tier::Edge)] == 4);
+  CHECK(x.accounting.mac_energy.pj_per_mac(32) == Approx(4.6));
+  CHECK(x.accounting.mac_energy.pj_per_mac(8) == Approx(0.23));
 }
 
 TEST_CASE("overrides (--set) change any value by its dotted path", "[config]") {
@@ -32,7 +32,7 @@ TEST_CASE("overrides (--set) change any value by its dotted path", "[config]") {
   Experiment x = parse_experiment(c, kPath);
   CHECK(x.engine == "analytic");
   CHECK(x.workload.arrival["rate_hz"] == 0.5);
-  CHECK(x.mac_energy.pj_per_mac(32) == 3.0);
+  CHECK(x.accounting.mac_energy.pj_per_mac(32) == 3.0);
   CHECK_THROWS_WITH(apply_override(c, "novalue"), Contains("expected PATH=VALUE"));
 }
 

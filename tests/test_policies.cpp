@@ -7,11 +7,11 @@
 
 #include <filesystem>
 
-#include "dynamics.hpp"
-#include "error.hpp"
+#include "io/dynamics.hpp"
+#include "core/error.hpp"
 #include "helpers.hpp"
-#include "policy.hpp"
-#include "walk.hpp"
+#include "model/policy.hpp"
+#include "model/walk.hpp"
 
 using namespace tiersim;
 using Catch::Matchers::Contains;

@@ -8,9 +8,9 @@
 
 #include <unistd.h>
 
-#include "error.hpp"
+#include "core/error.hpp"
 #include "helpers.hpp"
-#include "sweep.hpp"
+#include "batch/sweep.hpp"
 
 using nlohmann::json;
 using testing::source_path;

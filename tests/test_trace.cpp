@@ -6,12 +6,12 @@
 #include <map>
 #include <numeric>
 
-#include "dynamics.hpp"
-#include "error.hpp"
+#include "io/dynamics.hpp"
+#include "core/error.hpp"
 #include "helpers.hpp"
-#include "profile.hpp"
-#include "trace.hpp"
-#include "trace_import.hpp"
+#include "io/profile.hpp"
+#include "io/trace.hpp"
+#include "io/trace_import.hpp"
 
 using namespace tiersim;
 using Catch::Matchers::Contains;

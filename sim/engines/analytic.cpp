@@ -4,7 +4,7 @@
 #include <array>
 
 #include "engines/engine.hpp"
-#include "run.hpp"
+#include "model/run_setup.hpp"
 
 namespace tiersim {
 
@@ -19,7 +19,7 @@ struct DeviceRoutes {
 DeviceRoutes routes_for(const RunSetup& setup, int device) {
   DeviceRoutes r;
   for (int t = 0; t < kTiers; ++t) {
-    r.host[t] = setup.device_hosts[device][t];
+    if (setup.topology.has_host(device, Tier(t))) r.host[t] = &setup.topology.host_for(device, Tier(t));
   }
   for (int a = 0; a < kTiers; ++a)
     for (int b = 0; b < kTiers; ++b)
@@ -33,31 +33,33 @@ class AnalyticEngine final : public Engine {
 };
 
 void AnalyticEngine::run(RunSetup& setup, Metrics& metrics, RequestLog& log) {
-  const bool closed_loop = setup.arrivals->closed_loop();
-  for (int d = 0; d < static_cast<int>(setup.devices.size()); ++d) {
+  Workload& workload = setup.workload;
+  const Accounting& accounting = setup.accounting;
+  const bool closed_loop = workload.arrivals().closed_loop();
+  for (int d = 0; d < setup.topology.devices(); ++d) {
     const DeviceRoutes routes = routes_for(setup, d);
     double arrival = 0, previous_finish = 0;
-    for (long long k = 0; k < setup.requests_of(d); ++k) {
+    for (long long k = 0; k < workload.requests_of(d); ++k) {
       RequestRecord rec;
-      rec.request = setup.request_id(d, k);
+      rec.request = workload.request_id(d, k);
       rec.device = d;
-      rec.sample = setup.sample_for(rec.request);
-      arrival = setup.arrivals->arrival(d, k, closed_loop ? previous_finish : arrival);
+      rec.sample = workload.sample_for(rec.request);
+      arrival = workload.arrivals().arrival(d, k, closed_loop ? previous_finish : arrival);
       double t = arrival;
-      Walk walk(*setup.walk, rec.sample, rec.request);
+      Walk walk(setup.walk, rec.sample, rec.request);
       for (Step step = walk.next();; step = walk.next()) {
         if (step.kind == StepKind::Done) {
-          setup.finish_record(rec, step);
+          accounting.finish_record(rec, step);
           break;
         }
         if (step.kind == StepKind::Compute) {
           const HostInfo& host = *routes.host[index(step.tier)];
-          double seconds = setup.compute_seconds(host, step, rec.request, walk.compute_steps());
-          setup.charge_compute(rec, host, step, seconds);
+          double seconds = workload.compute_seconds(host, step, rec.request, walk.compute_steps());
+          accounting.charge_compute(rec, host, step, seconds);
           t += seconds;
         } else {
           double seconds = setup.network.transfer_time(routes.route[index(step.tier)][index(step.to)], step.bytes);
-          setup.charge_transfer(rec, *routes.host[0], step, seconds);
+          accounting.charge_transfer(rec, *routes.host[0], step, seconds);
           t += seconds;
         }
       }

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "registry.hpp"
+#include "core/registry.hpp"
 
 namespace tiersim {
 

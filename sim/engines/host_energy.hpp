@@ -8,7 +8,7 @@
 // a 10 000-phone platform) and its per-activity callbacks; tests check both against the plugin.
 #include <algorithm>
 
-#include "platform.hpp"
+#include "io/platform.hpp"
 
 namespace tiersim {
 

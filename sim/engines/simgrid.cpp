@@ -28,7 +28,7 @@
 
 #include "engines/engine.hpp"
 #include "engines/host_energy.hpp"
-#include "run.hpp"
+#include "model/run_setup.hpp"
 
 namespace sg4 = simgrid::s4u;
 
@@ -108,29 +108,31 @@ EventRun::EventRun(RunSetup& setup, Metrics& metrics, RequestLog& log)
     : setup_(setup),
       metrics_(metrics),
       log_(log),
-      closed_loop_(setup.arrivals->closed_loop()),
+      closed_loop_(setup.workload.arrivals().closed_loop()),
       closed_form_execs_(!setup.platform.has_profiles()),
-      devices_(setup.devices.size()) {
+      devices_(static_cast<std::size_t>(setup.topology.devices())) {
   std::map<const HostInfo*, std::size_t> index;
-  for (const auto& hosts : setup.device_hosts)
+  const Topology& topology = setup.topology;
+  for (int d = 0; d < topology.devices(); ++d)
     for (int t = 1; t < kTiers; ++t)
-      if (hosts[t] && !index.count(hosts[t])) index.emplace(hosts[t], index.size());
+      if (topology.has_host(d, Tier(t)) && !index.count(&topology.host_for(d, Tier(t))))
+        index.emplace(&topology.host_for(d, Tier(t)), index.size());
   servers_.resize(index.size());
   for (const auto& [host, i] : index) {
     Server& s = servers_[i];
     s.host = host;
-    const int workers = host->role == Tier::Edge ? setup.x.edge_workers : setup.x.cloud_workers;
+    const int workers = topology.workers(host->role);
     s.closed_form = closed_form_execs_ && workers <= host->cores;
     s.free_at.assign(static_cast<std::size_t>(workers), 0.0);
     s.free_workers = workers;
   }
-  for (const auto& hosts : setup.device_hosts) {
+  for (int d = 0; d < topology.devices(); ++d) {
     std::array<Server*, kTiers> of{};
     for (int t = 1; t < kTiers; ++t)
-      if (hosts[t]) of[t] = &servers_[index.at(hosts[t])];
+      if (topology.has_host(d, Tier(t))) of[t] = &servers_[index.at(&topology.host_for(d, Tier(t)))];
     server_of_.push_back(of);
   }
-  for (int d = 0; d < static_cast<int>(devices_.size()); ++d) expected_ += setup.requests_of(d);
+  for (int d = 0; d < static_cast<int>(devices_.size()); ++d) expected_ += setup.workload.requests_of(d);
 }
 
 void EventRun::start() {
@@ -146,13 +148,13 @@ Request* EventRun::new_request(int d, long long k, double arrival) {
     r = spare_.back();
     spare_.pop_back();
   }
-  const std::uint64_t id = setup_.request_id(d, k);
+  const std::uint64_t id = setup_.workload.request_id(d, k);
   r->rec = RequestRecord{};
   r->rec.request = id;
   r->rec.device = d;
-  r->rec.sample = setup_.sample_for(id);
+  r->rec.sample = setup_.workload.sample_for(id);
   r->rec.arrival_s = arrival;
-  r->walk.emplace(*setup_.walk, r->rec.sample, id);
+  r->walk.emplace(setup_.walk, r->rec.sample, id);
   r->held = nullptr;
   r->step = r->walk->next();
   return r;
@@ -162,9 +164,9 @@ Request* EventRun::new_request(int d, long long k, double arrival) {
 // the device (it is then busy until that upload ends; in closed loop until the request ends).
 void EventRun::device_free(int d, double t) {
   Device& dev = devices_[d];
-  while (dev.next < setup_.requests_of(d)) {
+  while (dev.next < setup_.workload.requests_of(d)) {
     const long long k = dev.next++;
-    const double arrival = setup_.arrivals->arrival(d, k, closed_loop_ ? t : dev.last_arrival);
+    const double arrival = setup_.workload.arrivals().arrival(d, k, closed_loop_ ? t : dev.last_arrival);
     dev.last_arrival = arrival;
     Request* r = new_request(d, k, arrival);
     t = device_steps(r, std::max(arrival, t));
@@ -199,10 +201,10 @@ double EventRun::device_steps(Request* r, double t) {
 
 // Charges r's compute step run from `start` on the step's host; returns when it ends.
 double EventRun::compute_closed_form(Request* r, HostEnergyMeter& meter, double start) {
-  const HostInfo& host = setup_.host_for(r->rec.device, r->step.tier);
-  const double seconds = setup_.compute_seconds(host, r->step, r->rec.request, r->walk->compute_steps());
+  const HostInfo& host = setup_.topology.host_for(r->rec.device, r->step.tier);
+  const double seconds = setup_.workload.compute_seconds(host, r->step, r->rec.request, r->walk->compute_steps());
   meter.add_execution(start, start + seconds);
-  setup_.charge_compute(r->rec, host, r->step, seconds);
+  setup_.accounting.charge_compute(r->rec, host, r->step, seconds);
   return start + seconds;
 }
 
@@ -284,7 +286,7 @@ void EventRun::at(double t, Request* r, void (EventRun::*action)(Request*)) {
 
 void EventRun::start_transfer(Request* r) {
   const int d = r->rec.device;
-  auto comm = sg4::Comm::sendto_init(setup_.host_for(d, r->step.tier).host, setup_.host_for(d, r->step.to).host);
+  auto comm = sg4::Comm::sendto_init(setup_.topology.host_for(d, r->step.tier).host, setup_.topology.host_for(d, r->step.to).host);
   comm->set_payload_size(static_cast<std::uint64_t>(r->step.bytes));
   comm->set_data(r);
   r->activity = comm;
@@ -292,9 +294,9 @@ void EventRun::start_transfer(Request* r) {
 }
 
 void EventRun::start_exec(Request* r) {
-  const HostInfo& host = setup_.host_for(r->rec.device, r->step.tier);
+  const HostInfo& host = setup_.topology.host_for(r->rec.device, r->step.tier);
   const double flops =
-      setup_.compute_seconds(host, r->step, r->rec.request, r->walk->compute_steps()) * host.speed;
+      setup_.workload.compute_seconds(host, r->step, r->rec.request, r->walk->compute_steps()) * host.speed;
   meter_of(r->rec.device, r->step.tier).running_changes(now(), +1, host.cores);
   auto exec = sg4::Exec::init();
   exec->set_flops_amount(flops)->set_host(host.host);
@@ -317,11 +319,11 @@ void EventRun::completed(const sg4::Activity& activity) {
   const int d = r->rec.device;
   const Step step = r->step;
   if (step.kind == StepKind::Transfer) {
-    setup_.charge_transfer(r->rec, *setup_.devices[d], step, t - r->step_start);
+    setup_.accounting.charge_transfer(r->rec, setup_.topology.device(d), step, t - r->step_start);
   } else {
-    const HostInfo& host = setup_.host_for(d, step.tier);
+    const HostInfo& host = setup_.topology.host_for(d, step.tier);
     meter_of(d, step.tier).running_changes(t, -1, host.cores);
-    setup_.charge_compute(r->rec, host, step, t - r->step_start);
+    setup_.accounting.charge_compute(r->rec, host, step, t - r->step_start);
   }
   r->step = r->walk->next();
   if (step.kind == StepKind::Compute && step.tier == Tier::Mobile) {  // still on the device
@@ -334,7 +336,7 @@ void EventRun::completed(const sg4::Activity& activity) {
 }
 
 void EventRun::finish_request(Request* r, double t) {
-  setup_.finish_record(r->rec, r->step);
+  setup_.accounting.finish_record(r->rec, r->step);
   r->rec.decisions = r->walk->decisions();
   r->rec.finish_s = t;
   metrics_.add(r->rec);
@@ -353,7 +355,7 @@ void EventRun::finish() {
     throw std::logic_error(fmt::format("the SimGrid engine ended with {} of {} requests complete", completed_, expected_));
   // Host energy above idle per tier, summed in a fixed order (role, name) so that sums are reproducible.
   std::vector<std::pair<const HostInfo*, const HostEnergyMeter*>> meters;
-  for (std::size_t d = 0; d < devices_.size(); ++d) meters.emplace_back(setup_.devices[d], &devices_[d].energy);
+  for (std::size_t d = 0; d < devices_.size(); ++d) meters.emplace_back(&setup_.topology.device(static_cast<int>(d)), &devices_[d].energy);
   for (const auto& s : servers_) meters.emplace_back(s.host, &s.energy);
   std::sort(meters.begin(), meters.end(),
             [](const auto& a, const auto& b) { return std::tie(a.first->role, a.first->name) < std::tie(b.first->role, b.first->name); });

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "registry.hpp"
+#include "core/registry.hpp"
 
 namespace tiersim {
 

@@ -1,0 +1,139 @@
+#include "batch/calibrate.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "engines/engine.hpp"
+#include "core/error.hpp"
+#include "batch/run.hpp"
+
+namespace tiersim {
+
+namespace {
+
+const Tunable& tunable_of(const std::string& policy) {
+  for (const auto& p : registered_policies())
+    if (p.name == policy) return p.tunable;
+  throw InputError(fmt::format("unknown policy \"{}\"", policy));
+}
+
+std::vector<int> samples_of(const Trace& trace, const std::string& split, const std::string& option) {
+  std::vector<int> out = trace.samples_in(split == "all" ? "" : split);
+  if (out.empty())
+    throw InputError(fmt::format("{}: no sample has split \"{}\" (given by {}); add a split column with "
+                                 "`tiersim trace split`, or pass {} all",
+                                 trace.path, split, option, option));
+  return out;
+}
+
+// Runs the analytic engine over the samples of `split`, once each in trace order, with
+// `params` for the policy; the inputs are loaded once for every candidate.
+nlohmann::ordered_json evaluate(Experiment x, const std::shared_ptr<RunInputs>& inputs, const nlohmann::json& params,
+                                const std::string& split, std::size_t samples) {
+  x.policy_params = params;
+  x.workload.split = split == "all" ? "" : split;
+  x.workload.shuffle = false;
+  x.workload.requests = static_cast<long long>(samples);
+  x.workload.devices = 1;
+  // Arrival times change no decision and no analytic cost; a replayed file may name other devices.
+  x.workload.arrival = {{"process", "poisson"}, {"rate_hz", 1.0}};
+  RunSetup setup(inputs, x);
+  Metrics metrics = setup.accounting.new_metrics();
+  RequestLog no_log("");
+  find_engine("analytic", "tiersim calibrate").make()->run(setup, metrics, no_log);
+  return metrics.summary();
+}
+
+}  // namespace
+
+double objective_value(const nlohmann::ordered_json& s, const std::string& objective) {
+  if (objective == "latency") return s["latency_s"]["mean"].get<double>();
+  if (objective == "cost") return s["cost_units_per_inference"].get<double>();
+  return s["energy_j_per_inference"]["total"].get<double>();
+}
+
+namespace {
+
+nlohmann::json as_param(double v, bool integer) {
+  return integer ? nlohmann::json(static_cast<long long>(std::llround(v))) : nlohmann::json(v);
+}
+
+}  // namespace
+
+nlohmann::ordered_json calibrate(const Experiment& experiment, const nlohmann::json& raw_config,
+                                 const CalibrationOptions& opt, nlohmann::json& calibrated_config) {
+  Experiment x = experiment;
+  x.engine = "analytic";
+  auto inputs = load_run_inputs(x);
+  const Trace& trace = inputs->trace;
+  const Tunable& tunable = tunable_of(x.policy_name);
+  const std::string param = opt.param.empty() ? tunable.param : opt.param;
+  if (param.empty())
+    throw InputError(fmt::format("policy \"{}\" has no parameter to calibrate (give --param)", x.policy_name));
+  double hi = tunable.hi;
+  if (tunable.upper == Tunable::Upper::LnClasses) hi = std::log(static_cast<double>(trace.classes()));
+  if (tunable.upper == Tunable::Upper::Exits) hi = trace.exits();
+  const double from = std::isnan(opt.from) ? tunable.lo : opt.from, to = std::isnan(opt.to) ? hi : opt.to;
+  if (opt.steps < 1) throw InputError("--steps: expected at least 1");
+  if (opt.objective == "cost" && !x.accounting.cost.enabled)
+    throw InputError(fmt::format("{}: --objective cost needs a \"cost\" section (lambda per tier, offload)", x.config_path));
+
+  const auto calibration = samples_of(trace, opt.calibration_split, "--calibration-split");
+  const auto evaluation = samples_of(trace, opt.evaluation_split, "--evaluation-split");
+  const int final_exit = inputs->profile.stages.back().exit;
+  auto final_exit_accuracy = [&](const std::vector<int>& samples) {
+    double right = 0;
+    for (int s : samples) right += trace.prediction(s, final_exit) == trace.label(s) ? 1 : 0;
+    return right / static_cast<double>(samples.size());
+  };
+  const double reference = final_exit_accuracy(calibration);
+
+  nlohmann::ordered_json result;
+  result["policy"] = x.policy_name;
+  result["param"] = param;
+  result["objective"] = opt.objective;
+  result["max_drop"] = opt.max_drop;
+  result["final_exit_accuracy_calibration"] = reference;
+  result["candidates"] = nlohmann::json::array();
+  int best = -1;
+  double best_cost = 0;
+  nlohmann::json best_value;
+  for (int i = 0; i < opt.steps; ++i) {
+    const double v = opt.steps == 1 ? from : from + (to - from) * i / (opt.steps - 1);
+    nlohmann::json params = x.policy_params;
+    params[param] = as_param(v, tunable.integer && param == tunable.param);
+    auto s = evaluate(x, inputs, params, opt.calibration_split, calibration.size());
+    const double accuracy = s["accuracy"], cost = objective_value(s, opt.objective);
+    const bool ok = accuracy >= reference - opt.max_drop - 1e-12;
+    result["candidates"].push_back({{"value", params[param]}, {"accuracy", accuracy}, {opt.objective, cost}, {"meets_target", ok}});
+    if (ok && (best < 0 || cost < best_cost)) {
+      best = i;
+      best_cost = cost;
+      best_value = params[param];
+    }
+  }
+  if (best < 0)
+    throw InputError(fmt::format("no value of {} in [{}, {}] reaches accuracy {:.4f} - {} on the calibration split",
+                                 param, from, to, reference, opt.max_drop));
+  nlohmann::json params = x.policy_params;
+  params[param] = best_value;
+  result["value"] = best_value;
+  result["calibration"] = evaluate(x, inputs, params, opt.calibration_split, calibration.size());
+  result["evaluation_split"] = opt.evaluation_split;
+  result["final_exit_accuracy_evaluation"] = final_exit_accuracy(evaluation);
+  result["evaluation"] = evaluate(x, inputs, params, opt.evaluation_split, evaluation.size());
+  result["evaluated_on_tuned_samples"] = opt.calibration_split == "all" || opt.evaluation_split == "all" ||
+                                         opt.calibration_split == opt.evaluation_split;
+  calibrated_config = raw_config;
+  calibrated_config["policy"]["params"] = params;
+  // Absolute paths: the calibrated config is written elsewhere than the original.
+  calibrated_config["trace"] = std::filesystem::absolute(x.trace_path).string();
+  calibrated_config["profile"] = std::filesystem::absolute(x.profile_path).string();
+  calibrated_config["platform"] = std::filesystem::absolute(x.platform_path).string();
+  if (opt.evaluation_split != "all") calibrated_config["workload"]["split"] = opt.evaluation_split;
+  return result;
+}
+
+}  // namespace tiersim

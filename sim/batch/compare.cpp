@@ -1,0 +1,165 @@
+#include "batch/compare.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "core/error.hpp"
+#include "batch/run.hpp"
+
+namespace tiersim {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Row {
+  std::string run, policy, values;
+  double accuracy, mobile, edge, cloud, p50, p95, energy, cost;
+  bool has_cost, pareto_energy = false, pareto_latency = false;
+};
+
+Row read_row(const fs::path& run_dir) {
+  std::ifstream in(run_dir / "summary.json");
+  auto s = nlohmann::json::parse(in);
+  auto need = [&](const char* key) -> const nlohmann::json& {
+    if (!s.contains(key)) throw InputError(fmt::format("{}: no \"{}\"", (run_dir / "summary.json").string(), key));
+    return s[key];
+  };
+  Row r;
+  r.run = run_dir.filename().string();
+  r.policy = need("policy").get<std::string>();
+  std::vector<std::string> values;
+  if (s.contains("sweep"))
+    for (const auto& [k, v] : s["sweep"].items()) values.push_back(k + "=" + v.dump());
+  r.values = fmt::format("{}", fmt::join(values, " "));
+  r.accuracy = need("accuracy");
+  r.mobile = need("exit_fraction")["mobile"];
+  r.edge = need("exit_fraction")["edge"];
+  r.cloud = need("exit_fraction")["cloud"];
+  r.p50 = need("latency_s")["p50"];
+  r.p95 = need("latency_s")["p95"];
+  r.energy = need("energy_j_per_inference")["total"];
+  r.has_cost = s.contains("cost_units_per_inference");
+  r.cost = r.has_cost ? s["cost_units_per_inference"].get<double>() : 0.0;
+  return r;
+}
+
+// Pareto-optimal: no other run is at least as accurate and at most as costly, and better in one.
+void mark_pareto(std::vector<Row>& rows, double Row::*cost, bool Row::*flag) {
+  for (auto& a : rows) {
+    a.*flag = std::none_of(rows.begin(), rows.end(), [&](const Row& b) {
+      return b.accuracy >= a.accuracy && b.*cost <= a.*cost && (b.accuracy > a.accuracy || b.*cost < a.*cost);
+    });
+  }
+}
+
+}  // namespace
+
+std::string compare_runs(const std::string& out_dir) {
+  const fs::path dir(out_dir);
+  std::vector<Row> rows;
+  for (const auto& run : completed_runs(out_dir)) rows.push_back(read_row(run));
+  if (rows.empty()) throw InputError(fmt::format("{}: no completed runs under runs/ to compare", out_dir));
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    return std::tie(a.policy, a.energy, a.run) < std::tie(b.policy, b.energy, b.run);
+  });
+  mark_pareto(rows, &Row::energy, &Row::pareto_energy);
+  mark_pareto(rows, &Row::p95, &Row::pareto_latency);
+  const bool any_cost = std::any_of(rows.begin(), rows.end(), [](const Row& r) { return r.has_cost; });
+
+  std::string csv = "policy,run,values,accuracy,exit_mobile,exit_edge,exit_cloud,latency_p50_s,latency_p95_s,"
+                    "energy_j_per_inference,cost_units_per_inference,pareto_accuracy_energy,pareto_accuracy_latency\n";
+  std::string md = fmt::format("# Comparison of {} runs in {}\n\nPareto-optimal (✓): no other run is at least as "
+                               "accurate and at most as costly. E = accuracy vs energy, L = accuracy vs p95 latency.\n",
+                               rows.size(), out_dir);
+  std::string current;
+  for (const auto& r : rows) {
+    std::string quoted = r.values;  // CSV: a field in double quotes, its own quotes doubled
+    for (std::size_t at = quoted.find('"'); at != std::string::npos; at = quoted.find('"', at + 2)) quoted.insert(at, 1, '"');
+    csv += fmt::format("{},{},\"{}\",{},{},{},{},{},{},{},{},{},{}\n", r.policy, r.run, quoted, r.accuracy, r.mobile,
+                       r.edge, r.cloud, r.p50, r.p95, r.energy, r.has_cost ? fmt::format("{}", r.cost) : "",
+                       r.pareto_energy ? 1 : 0, r.pareto_latency ? 1 : 0);
+    if (r.policy != current) {
+      current = r.policy;
+      md += fmt::format("\n## {}\n\n| run | values | accuracy | exits mobile/edge/cloud | p50 (s) | p95 (s) | energy (J) |{} E | L |\n"
+                        "|---|---|---|---|---|---|---|{}---|---|\n",
+                        r.policy, any_cost ? " cost |" : "", any_cost ? "---|" : "");
+    }
+    md += fmt::format("| {} | {} | {:.4f} | {:.3f} / {:.3f} / {:.3f} | {:.4g} | {:.4g} | {:.4g} |{} {} | {} |\n", r.run,
+                      r.values.empty() ? "—" : r.values, r.accuracy, r.mobile, r.edge, r.cloud, r.p50, r.p95, r.energy,
+                      any_cost ? (r.has_cost ? fmt::format(" {:.4g} |", r.cost) : " — |") : "",
+                      r.pareto_energy ? "✓" : "", r.pareto_latency ? "✓" : "");
+  }
+  for (const auto& [name, text] : {std::pair{"compare.csv", &csv}, std::pair{"compare.md", &md}}) {
+    std::ofstream out(dir / (std::string(name) + ".tmp"));
+    out << *text;
+    out.close();
+    if (!out) throw std::runtime_error(fmt::format("{}/{}: write failed", out_dir, name));
+    fs::rename(dir / (std::string(name) + ".tmp"), dir / name);
+  }
+  return md;
+}
+
+int merge_runs(const std::string& out_dir, const std::vector<std::string>& sources) {
+  const fs::path dir(out_dir);
+  fs::create_directories(dir / "runs");
+  int copied = 0;
+  for (const auto& source : sources) {
+    if (!fs::exists(fs::path(source) / "runs")) throw InputError(fmt::format("{}: no runs/ folder to merge", source));
+    for (const auto& run : completed_runs(source)) {  // incomplete points stay out
+      const fs::path target = dir / "runs" / run.filename();
+      if (fs::exists(target / "summary.json")) continue;
+      const fs::path partial = dir / "runs" / (run.filename().string() + ".partial");
+      fs::remove_all(partial);
+      fs::copy(run, partial, fs::copy_options::recursive);
+      fs::remove_all(target);
+      fs::rename(partial, target);
+      ++copied;
+    }
+    if (!fs::exists(dir / "experiment.json") && fs::exists(fs::path(source) / "experiment.json"))
+      fs::copy_file(fs::path(source) / "experiment.json", dir / "experiment.json");
+  }
+  rebuild_summary_csv(out_dir);
+  return copied;
+}
+
+std::string write_slurm_scripts(const std::string& binary, const std::string& config_path, const std::string& out_dir,
+                                int array, int cpus, const std::string& time_limit) {
+  if (array < 1) throw InputError(fmt::format("--array: expected N >= 1 tasks, got {}", array));
+  const fs::path dir = fs::absolute(out_dir);
+  fs::create_directories(dir);
+  const std::string config = fs::absolute(config_path).string(), bin = fs::absolute(binary).string();
+  const std::string array_script = fmt::format(
+      "#!/bin/bash\n"
+      "# tiersim job array: task i runs shard i of {0} of {1}; written by `tiersim slurm`.\n"
+      "#SBATCH --job-name=tiersim\n#SBATCH --array=0-{2}\n#SBATCH --cpus-per-task={3}\n#SBATCH --time={4}\n"
+      "#SBATCH --output={5}/slurm-%A_%a.out\n"
+      "exec '{6}' run '{1}' -o '{5}' -j {3} --resume --shard \"$SLURM_ARRAY_TASK_ID/{0}\"\n",
+      array, config, array - 1, cpus, time_limit, dir.string(), bin);
+  const std::string merge_script = fmt::format(
+      "#!/bin/bash\n# tiersim merge after the job array; written by `tiersim slurm`.\n"
+      "#SBATCH --job-name=tiersim-merge\n#SBATCH --cpus-per-task=1\n#SBATCH --time=00:10:00\n"
+      "#SBATCH --output={0}/slurm-merge-%j.out\n"
+      "exec '{1}' merge '{0}'\n",
+      dir.string(), bin);
+  const std::string submit = fmt::format(
+      "#!/bin/bash\n# Submits the job array, then the merge once every task has ended.\nset -euo pipefail\n"
+      "array=$(sbatch --parsable '{0}/tiersim.sbatch')\n"
+      "merge=$(sbatch --parsable --dependency=afterany:${{array%%;*}} '{0}/merge.sbatch')\n"
+      "echo \"job array $array, merge $merge\"\n",
+      dir.string());
+  for (const auto& [name, text] : {std::pair{"tiersim.sbatch", array_script}, std::pair{"merge.sbatch", merge_script},
+                                   std::pair{"submit.sh", submit}}) {
+    std::ofstream(dir / name) << text;
+    fs::permissions(dir / name, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                    fs::perms::others_read | fs::perms::others_exec);
+  }
+  return (dir / "submit.sh").string();
+}
+
+}  // namespace tiersim

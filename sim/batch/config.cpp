@@ -1,0 +1,165 @@
+#include "batch/config.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "model/arrivals/arrival.hpp"
+#include "engines/engine.hpp"
+#include "network/network_model.hpp"
+#include "model/selection/selector.hpp"
+#include "core/error.hpp"
+#include "core/json_reader.hpp"
+#include "core/tier.hpp"
+
+namespace tiersim {
+
+namespace fs = std::filesystem;
+
+void apply_override(nlohmann::json& config, const std::string& assignment) {
+  auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw InputError(fmt::format("--set {}: expected PATH=VALUE, e.g. simulation.engine=\"analytic\"", assignment));
+  std::string path = assignment.substr(0, eq), text = assignment.substr(eq + 1);
+  nlohmann::json value;
+  try {
+    value = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error&) {
+    value = text;  // a bare word is taken as a string
+  }
+  nlohmann::json* node = &config;
+  std::size_t start = 0;
+  while (true) {
+    auto dot = path.find('.', start);
+    std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (node->is_null()) *node = nlohmann::json::object();  // create missing sections
+    if (!node->is_object()) throw InputError(fmt::format("--set {}: \"{}\" is not inside an object", path, key));
+    node = &(*node)[key];
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  *node = value;
+}
+
+static std::string resolve(const std::string& base_dir, JsonReader r) {
+  fs::path p = r.string();
+  if (p.is_relative()) p = fs::path(base_dir) / p;
+  if (!fs::exists(p)) r.fail(fmt::format("an existing file, \"{}\" does not exist", p.string()));
+  return p.lexically_normal().string();
+}
+
+static void read_workload(JsonReader w, WorkloadConfig& out, const std::string& base_dir) {
+  out.devices = static_cast<int>(w.at("devices").integer_at_least(1));
+  out.requests = w.at("requests").integer_at_least(1);
+  auto arrival = w.at("arrival");
+  // Built once here so that bad parameters (and a bad timestamp file) fail before anything runs.
+  make_arrival_process(arrival, {out.devices, out.requests, 1, base_dir});
+  out.arrival = arrival.raw();
+  out.shuffle = w.string_or("sample_order", "shuffle") == "shuffle";
+  if (w.has("sample_order")) w.at("sample_order").string_in({"shuffle", "trace"});
+  out.split = w.string_or("split", "");
+  out.result_bytes = w.number_or("result_bytes", 64);
+  if (out.result_bytes < 0) w.at("result_bytes").fail("a non-negative number of bytes");
+  auto service = w.optional("service_time");
+  if (!service.is_null())
+    out.service = service.string_in({"deterministic", "exponential"}) == "exponential" ? ServiceTime::Exponential
+                                                                                         : ServiceTime::Deterministic;
+  w.reject_unknown_keys();
+}
+
+Experiment parse_experiment(const nlohmann::json& config, const std::string& config_path) {
+  JsonReader r(config, config_path);
+  Experiment x;
+  x.config_path = config_path;
+  const std::string dir = fs::path(config_path).parent_path().string();
+  x.name = r.at("name").string();
+  if (x.name.empty() || x.name.find_first_of("/\\ ") != std::string::npos)
+    r.at("name").fail("a non-empty name without spaces or slashes (it names the run's folder)");
+  r.optional("description");
+  // Which figures `tiersim plot` draws for this experiment's directory (the plot script checks the names).
+  if (auto figures = r.optional("figures"); !figures.is_null())
+    for (std::size_t i = 0; i < figures.array_size(); ++i) figures.element(i).string();
+  x.trace_path = resolve(dir, r.at("trace"));
+  x.profile_path = resolve(dir, r.at("profile"));
+  x.platform_path = resolve(dir, r.at("platform"));
+
+  auto policy = r.at("policy");
+  x.policy_name = policy.at("name").string();
+  auto params = policy.optional("params");
+  if (!params.is_null()) {
+    if (!params.raw().is_object()) params.fail("an object of policy parameters");
+    x.policy_params = params.raw();
+  }
+  policy.reject_unknown_keys();
+
+  read_workload(r.at("workload"), x.workload, dir);
+
+  auto servers = r.optional("servers");
+  if (!servers.is_null()) {
+    auto edge = servers.optional("edge");
+    if (!edge.is_null()) {
+      x.servers.workers[index(Tier::Edge)] = static_cast<int>(edge.at("workers").integer_at_least(1));
+      edge.reject_unknown_keys();
+    }
+    auto cloud = servers.optional("cloud");
+    if (!cloud.is_null()) {
+      x.servers.workers[index(Tier::Cloud)] = static_cast<int>(cloud.at("workers").integer_at_least(1));
+      cloud.reject_unknown_keys();
+    }
+    if (servers.has("selection")) {
+      auto selection = servers.at("selection");
+      make_server_selector(selection);  // unknown rules and parameters fail here
+      x.servers.selection = selection.raw();
+    }
+    servers.reject_unknown_keys();
+  }
+
+  auto energy = r.optional("energy");
+  if (!energy.is_null()) {
+    x.accounting.mac_energy.override_from(energy.optional("pj_per_mac"));
+    energy.reject_unknown_keys();
+  }
+
+  auto cost = r.optional("cost");
+  if (!cost.is_null()) {
+    x.accounting.cost.enabled = true;
+    auto lambda = cost.at("lambda");
+    for (int t = 0; t < 3; ++t) x.accounting.cost.lambda[t] = lambda.at(std::string(kTierNames[t])).number_in(0, 1e12);
+    lambda.reject_unknown_keys();
+    x.accounting.cost.offload = cost.at("offload").number_in(0, 1e12);
+    cost.reject_unknown_keys();
+  }
+
+  auto network = r.optional("network");
+  if (!network.is_null()) {
+    auto bw = network.at("link_bandwidth_Bps");
+    for (const auto& link : bw.keys()) x.link_bandwidth[link] = bw.at(link).number_in(1, 1e15);
+    network.reject_unknown_keys();
+  }
+
+  auto sim = r.optional("simulation");
+  if (!sim.is_null()) {
+    if (sim.has("engine")) {
+      auto engine = sim.at("engine");
+      x.engine = engine.string();
+      find_engine(x.engine, engine.where());  // unknown names: one line listing the registered engines
+    }
+    if (sim.has("network_model")) {
+      auto model = sim.at("network_model");
+      x.network_model = model.string();
+      find_network_model(x.network_model, model.where());
+    }
+    if (sim.has("seed")) x.seed = static_cast<std::uint64_t>(sim.at("seed").integer_at_least(0));
+    sim.reject_unknown_keys();
+  }
+
+  auto outputs = r.optional("outputs");
+  if (!outputs.is_null()) {
+    x.requests_csv = outputs.boolean_or("requests_csv", false);
+    outputs.reject_unknown_keys();
+  }
+  r.reject_unknown_keys();
+  return x;
+}
+
+}  // namespace tiersim

@@ -1,0 +1,157 @@
+#include "batch/run.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "engines/engine.hpp"
+#include "core/error.hpp"
+#include "core/rng.hpp"
+
+namespace tiersim {
+
+namespace fs = std::filesystem;
+
+std::shared_ptr<RunInputs> load_run_inputs(const Experiment& x) {
+  auto inputs = std::make_shared<RunInputs>(
+      x.trace_path, x.profile_path, find_network_model(x.network_model, x.config_path + ": /simulation/network_model"),
+      x.platform_path);
+  for (const auto& [pattern, bytes_per_s] : x.link_bandwidth)
+    if (inputs->platform.set_link_bandwidth(pattern, bytes_per_s) == 0)
+      throw InputError(fmt::format("{}: /network/link_bandwidth_Bps/{}: expected the id (or a glob) of a link of {} "
+                                   "(it has e.g. {})",
+                                   x.config_path, pattern, inputs->platform.path(), inputs->platform.example_link_ids()));
+  return inputs;
+}
+
+std::string run_inputs_key(const Experiment& x) {
+  std::string key = x.trace_path + "\n" + x.profile_path + "\n" + x.platform_path + "\n" + x.network_model;
+  for (const auto& [link, bw] : x.link_bandwidth) key += fmt::format("\n{}={}", link, bw);
+  return key;
+}
+
+// ---- outputs ---------------------------------------------------------------------------
+
+static void flatten(const nlohmann::ordered_json& j, const std::string& prefix,
+                    std::vector<std::pair<std::string, std::string>>& out) {
+  if (j.is_object()) {
+    for (const auto& [k, v] : j.items()) flatten(v, prefix.empty() ? k : prefix + "." + k, out);
+  } else if (j.is_array()) {
+    if (j.size() > 16) return;  // distributions (latency percentiles) stay in summary.json
+    for (std::size_t i = 0; i < j.size(); ++i) flatten(j[i], fmt::format("{}.{}", prefix, i), out);
+  } else {
+    out.emplace_back(prefix, j.is_string() ? j.get<std::string>() : j.dump());
+  }
+}
+
+static void write_text_atomically(const fs::path& path, const std::string& text) {
+  fs::path tmp = path;
+  tmp += ".tmp";
+  std::ofstream out(tmp, std::ios::binary);
+  out << text;
+  out.close();
+  if (!out) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    throw std::runtime_error(fmt::format("{}: write failed (disk full?)", path.string()));
+  }
+  fs::rename(tmp, path);
+}
+
+std::vector<fs::path> completed_runs(const std::string& out_dir) {
+  std::vector<fs::path> runs;
+  const fs::path dir = fs::path(out_dir) / "runs";
+  if (fs::exists(dir))
+    for (const auto& entry : fs::directory_iterator(dir))
+      if (entry.is_directory() && entry.path().extension() != ".partial" && fs::exists(entry.path() / "summary.json"))
+        runs.push_back(entry.path());
+  std::sort(runs.begin(), runs.end());
+  return runs;
+}
+
+void rebuild_summary_csv(const std::string& out_dir) {
+  const fs::path dir(out_dir);
+  const std::vector<fs::path> runs = completed_runs(out_dir);
+  // Columns: the union of every run's flattened keys, in first-seen order (runs may differ,
+  // e.g. policy_info only for some policies); a run without a key leaves its cell empty.
+  std::vector<std::string> header{"run"};
+  std::map<std::string, std::size_t> column;
+  std::vector<std::map<std::string, std::string>> rows;
+  for (const auto& run : runs) {
+    std::ifstream in(run / "summary.json");
+    std::vector<std::pair<std::string, std::string>> cells;
+    flatten(nlohmann::ordered_json::parse(in), "", cells);
+    std::map<std::string, std::string> row{{"run", run.filename().string()}};
+    for (auto& [key, value] : cells) {
+      if (!column.count(key)) {
+        column[key] = header.size();
+        header.push_back(key);
+      }
+      row[key] = value.find(',') == std::string::npos ? value : "\"" + value + "\"";
+    }
+    rows.push_back(std::move(row));
+  }
+  std::string text = fmt::format("{}\n", fmt::join(header, ","));
+  for (const auto& row : rows) {
+    std::vector<std::string> cells;
+    for (const auto& key : header) cells.push_back(row.count(key) ? row.at(key) : "");
+    text += fmt::format("{}\n", fmt::join(cells, ","));
+  }
+  write_text_atomically(dir / "summary.csv", text);
+}
+
+void validate_experiment(const Experiment& x) { RunSetup setup(load_run_inputs(x), x); }
+
+nlohmann::ordered_json run_experiment(const Experiment& x, const std::string& out_dir, const nlohmann::json& resolved,
+                                      const nlohmann::json& sweep_values) {
+  const auto started = std::chrono::steady_clock::now();
+  RunSetup setup(load_run_inputs(x), x);
+  return run_experiment(x, setup, out_dir, resolved, sweep_values, started);
+}
+
+nlohmann::ordered_json run_experiment(const Experiment& x, RunSetup& setup, const std::string& out_dir,
+                                      const nlohmann::json& resolved, const nlohmann::json& sweep_values,
+                                      std::chrono::steady_clock::time_point started) {
+  const fs::path dir(out_dir), run_dir = dir / "runs" / x.name, partial = dir / "runs" / (x.name + ".partial");
+  fs::remove_all(partial);
+  fs::create_directories(partial);
+  Metrics metrics = setup.accounting.new_metrics();
+  try {
+    RequestLog log(x.requests_csv ? (partial / "requests.csv").string() : "");
+    find_engine(x.engine, x.config_path + ": /simulation/engine").make()->run(setup, metrics, log);
+    log.close();
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove_all(partial, ignored);  // nothing half-written stays behind
+    throw;
+  }
+  auto summary = metrics.summary();
+  summary["engine"] = x.engine;
+  summary["network_model"] = x.network_model;
+  summary["policy"] = x.policy_name;
+  if (auto info = setup.policy->describe(); !info.is_null()) summary["policy_info"] = info;
+  summary["seed"] = x.seed;
+  summary["tiersim_version"] = TIERSIM_VERSION;
+  if (std::string(TIERSIM_GIT_COMMIT) != "") summary["git_commit"] = TIERSIM_GIT_COMMIT;
+  if (!sweep_values.empty()) summary["sweep"] = sweep_values;
+  summary["wall_time_s"] =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  try {
+    write_text_atomically(partial / "config.json", resolved.dump(2) + "\n");
+    for (const auto& [file, text] : setup.policy->state_files()) write_text_atomically(partial / file, text);
+    write_text_atomically(partial / "summary.json", summary.dump(2) + "\n");
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove_all(partial, ignored);
+    throw;
+  }
+  // The run appears under its final name only once complete.
+  fs::remove_all(run_dir);
+  fs::rename(partial, run_dir);
+  return summary;
+}
+
+}  // namespace tiersim

@@ -1,0 +1,217 @@
+#include "batch/runner.hpp"
+
+#include <fmt/format.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+#include <csignal>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "batch/config.hpp"
+#include "engines/engine.hpp"
+#include "core/error.hpp"
+#include "batch/run.hpp"
+
+namespace tiersim {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A point is complete when its folder has a summary and the same resolved config.
+bool complete(const fs::path& run_dir, const nlohmann::json& resolved) {
+  if (!fs::exists(run_dir / "summary.json") || !fs::exists(run_dir / "config.json")) return false;
+  try {
+    return nlohmann::json::parse(slurp(run_dir / "config.json")) == resolved;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+// DIR/experiment.json records which config the directory belongs to. Forced onto a directory of
+// another config, the runs that are no point of this one are removed, so that summary.csv and
+// the figures never mix two configs.
+void claim_directory(const fs::path& dir, const nlohmann::json& original, bool force,
+                     const std::vector<RunPoint>& points) {
+  fs::create_directories(dir / "runs");
+  const fs::path marker = dir / "experiment.json";
+  if (fs::exists(marker)) {
+    nlohmann::json previous;
+    try {
+      previous = nlohmann::json::parse(slurp(marker));
+    } catch (const std::exception&) {
+    }
+    if (previous != original && !force)
+      throw InputError(fmt::format("{}: holds the results of a different config (see {}); use another directory "
+                                   "or --force", dir.string(), marker.string()));
+    if (previous != original) {
+      std::set<std::string> ids;
+      for (const auto& p : points) ids.insert(p.id);
+      for (const auto& entry : fs::directory_iterator(dir / "runs"))
+        if (!ids.count(entry.path().filename().string())) fs::remove_all(entry.path());
+    }
+  }
+  std::ofstream(marker) << original.dump(2) << "\n";
+}
+
+class Progress {
+ public:
+  explicit Progress(int total) : total_(total), tty_(isatty(fileno(stdout))), start_(std::chrono::steady_clock::now()) {}
+  void done(const std::string& id, bool ok) {
+    ++done_;
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const double rate = done_ / std::max(elapsed, 1e-9), eta = (total_ - done_) / std::max(rate, 1e-9);
+    if (tty_) {
+      const int width = 30, filled = total_ ? width * done_ / total_ : width;
+      fmt::print("\r[{}{}] {}/{} points, {:.2f}/s, ETA {:.0f} s ", std::string(filled, '#'),
+                 std::string(width - filled, '.'), done_, total_, rate, eta);
+      if (done_ == total_) fmt::print("\n");
+    } else {
+      fmt::print("[{}/{}] {} {} ({:.2f} points/s, ETA {:.0f} s)\n", done_, total_, id, ok ? "done" : "FAILED", rate, eta);
+    }
+    std::fflush(stdout);
+  }
+
+ private:
+  int total_, done_ = 0;
+  bool tty_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+// Child process: runs its points one after the other, loading their shared inputs once (a
+// batch is one SimGrid point, or analytic points with the same inputs); a point's failure goes
+// to DIR/runs/<id>.error. Never returns.
+[[noreturn]] void run_batch_child(const std::vector<std::pair<Experiment, const RunPoint*>>& batch, const std::string& out_dir) {
+  std::shared_ptr<RunInputs> inputs;
+  for (const auto& [x, point] : batch) {
+    const auto started = std::chrono::steady_clock::now();
+    try {
+      if (!inputs) inputs = load_run_inputs(x);
+      RunSetup setup(inputs, x);
+      run_experiment(x, setup, out_dir, point->config, point->values, started);
+    } catch (const std::exception& e) {
+      std::ofstream(fs::path(out_dir) / "runs" / (x.name + ".error")) << e.what() << "\n";
+    }
+  }
+  std::fflush(nullptr);
+  _exit(0);
+}
+
+}  // namespace
+
+RunnerReport run_points(const std::vector<RunPoint>& points, const nlohmann::json& original_config,
+                        const std::string& config_path, const std::string& out_dir, const RunnerOptions& options) {
+  if (options.shards < 1) throw InputError(fmt::format("--shard: expected N >= 1 shards, got {}", options.shards));
+  if (options.shard < 0 || options.shard >= options.shards)
+    throw InputError(fmt::format("--shard: expected 0 <= I < N, got {}/{}", options.shard, options.shards));
+  std::vector<std::pair<Experiment, const RunPoint*>> todo;
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    Experiment x = parse_experiment(points[i].config, config_path);
+    x.name = points[i].id;
+    x.requests_csv = x.requests_csv || options.requests_csv;
+    if (static_cast<int>(i % static_cast<std::size_t>(options.shards)) == options.shard) todo.emplace_back(x, &points[i]);
+  }
+  const fs::path dir(out_dir);
+  claim_directory(dir, original_config, options.force, points);
+  // Leftovers of a killed run: a point is only ever complete under its final name.
+  for (const auto& point : todo) fs::remove_all(dir / "runs" / (point.second->id + ".partial"));
+  RunnerReport report;
+  std::vector<std::pair<Experiment, const RunPoint*>> pending;
+  for (auto& item : todo) {
+    if (options.resume && complete(dir / "runs" / item.second->id, item.second->config))
+      ++report.skipped;
+    else
+      pending.push_back(item);
+  }
+  if (pending.size() == 1) {  // in this process: errors surface as they are
+    run_experiment(pending[0].first, out_dir, pending[0].second->config, pending[0].second->values);
+    report.ran = 1;
+    rebuild_summary_csv(out_dir);
+    return report;
+  }
+  // Work items: a point of an engine that is not batchable alone (SimGrid: one engine per
+  // process); points of a batchable engine (analytic) that share their inputs in batches, so
+  // that a worker loads the trace and platform once per batch.
+  std::vector<std::vector<std::size_t>> items;
+  std::map<std::string, std::vector<std::size_t>> analytic_groups;
+  for (std::size_t i = 0; i < pending.size(); ++i) {
+    if (find_engine(pending[i].first.engine, config_path + ": /simulation/engine").batchable)
+      analytic_groups[run_inputs_key(pending[i].first)].push_back(i);
+    else
+      items.push_back({i});
+  }
+  const std::size_t workers = static_cast<std::size_t>(std::max(1, options.jobs));
+  for (const auto& [key, group] : analytic_groups) {
+    // About four batches per worker: balanced, and progress moves.
+    const std::size_t size = std::max<std::size_t>(1, (group.size() + 4 * workers - 1) / (4 * workers));
+    for (std::size_t start = 0; start < group.size(); start += size)
+      items.emplace_back(group.begin() + static_cast<long>(start),
+                         group.begin() + static_cast<long>(std::min(group.size(), start + size)));
+  }
+  Progress progress(static_cast<int>(pending.size()));
+  std::map<pid_t, std::size_t> running;  // pid -> item
+  std::size_t next = 0;
+  auto reap = [&] {
+    int status = 0;
+    const pid_t pid = wait(&status);
+    if (pid < 0) return;
+    const std::size_t item = running.at(pid);
+    running.erase(pid);
+    for (std::size_t i : items[item]) {
+      const std::string& id = pending[i].second->id;
+      const fs::path error = dir / "runs" / (id + ".error");
+      const bool ok = fs::exists(dir / "runs" / id / "summary.json") && !fs::exists(error) &&
+                      WIFEXITED(status) && WEXITSTATUS(status) == 0;
+      ++report.ran;
+      if (!ok) {
+        ++report.failed;
+        std::string message = fs::exists(error) ? slurp(error) : fmt::format("worker ended with status {}", status);
+        while (!message.empty() && message.back() == '\n') message.pop_back();
+        report.failures.push_back(fmt::format("{}: {}", id, message));
+      }
+      progress.done(id, ok);
+    }
+  };
+  std::fflush(nullptr);
+  while (next < items.size() || !running.empty()) {
+    if (next < items.size() && running.size() < workers) {
+      std::vector<std::pair<Experiment, const RunPoint*>> batch;
+      for (std::size_t i : items[next]) {
+        fs::remove(dir / "runs" / (pending[i].second->id + ".error"));
+        batch.push_back(pending[i]);
+      }
+      const pid_t parent = getpid();
+      const pid_t pid = fork();
+      if (pid < 0) throw std::runtime_error("fork failed");
+      if (pid == 0) {
+        // A worker dies with its runner (SIGINT, SIGKILL, ...): no orphan may go on writing a
+        // point while a resumed runner redoes it.
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(1);
+        run_batch_child(batch, out_dir);
+      }
+      running[pid] = next++;
+    } else {
+      reap();
+    }
+  }
+  rebuild_summary_csv(out_dir);
+  return report;
+}
+
+}  // namespace tiersim

@@ -1,0 +1,28 @@
+#pragma once
+// Runs the points of an experiment: in this process for a single point, else in parallel
+// worker processes (SimGrid allows one engine per process), with resume and sharding.
+#include <string>
+#include <vector>
+
+#include "batch/sweep.hpp"
+
+namespace tiersim {
+
+struct RunnerOptions {
+  int jobs = 1;                 // worker processes
+  bool resume = false;          // skip points whose complete outputs exist for the same resolved config
+  bool force = false;           // allow a directory holding another config's results
+  int shard = 0, shards = 1;    // run only points i with i % shards == shard
+  bool requests_csv = false;
+};
+
+struct RunnerReport {
+  int ran = 0, skipped = 0, failed = 0;
+  std::vector<std::string> failures;  // "id: message"
+};
+
+// Parses every point first (config errors throw InputError before anything runs), then runs.
+RunnerReport run_points(const std::vector<RunPoint>& points, const nlohmann::json& original_config,
+                        const std::string& config_path, const std::string& out_dir, const RunnerOptions& options);
+
+}  // namespace tiersim

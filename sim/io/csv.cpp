@@ -1,0 +1,96 @@
+#include "io/csv.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+
+#include "core/error.hpp"
+
+namespace tiersim {
+
+static void split(std::string_view s, std::vector<std::string_view>& out) {
+  out.clear();
+  std::size_t start = 0;
+  while (true) {
+    std::size_t comma = s.find(',', start);
+    out.push_back(s.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+}
+
+CsvReader::CsvReader(const std::string& path) : path_(path), in_(gzopen(path.c_str(), "rb"), gzclose) {
+  if (!in_) throw InputError(fmt::format("{}: cannot open file (expected a readable CSV file)", path));
+  if (!next()) throw InputError(fmt::format("{}: empty file (expected a CSV header line)", path));
+  for (auto f : fields_) header_.emplace_back(f);
+}
+
+bool CsvReader::read_line() {
+  buffer_.clear();
+  char chunk[1 << 14];
+  while (gzgets(in_.get(), chunk, sizeof chunk)) {
+    buffer_ += chunk;
+    if (buffer_.back() == '\n') {
+      buffer_.pop_back();
+      return true;
+    }
+  }
+  int code = Z_OK;
+  const char* message = gzerror(in_.get(), &code);
+  if (code != Z_OK && code != Z_STREAM_END)
+    throw InputError(fmt::format("{}:{}: cannot read on ({}; expected a CSV file, plain or gzip)", path_, line_ + 1,
+                                 message));
+  return !buffer_.empty();
+}
+
+bool CsvReader::next() {
+  while (read_line()) {
+    ++line_;
+    if (!buffer_.empty() && buffer_.back() == '\r') buffer_.pop_back();
+    if (buffer_.empty()) continue;
+    split(buffer_, fields_);
+    if (!header_.empty() && fields_.size() != header_.size())
+      fail(fmt::format("expected {} fields as in the header, got {}", header_.size(), fields_.size()));
+    return true;
+  }
+  return false;
+}
+
+std::size_t CsvReader::column(const std::string& name) const {
+  long c = optional_column(name);
+  if (c < 0)
+    throw InputError(fmt::format("{}:1: expected a column \"{}\" in the header (has: {})", path_, name,
+                                 fmt::join(header_, ", ")));
+  return static_cast<std::size_t>(c);
+}
+
+long CsvReader::optional_column(const std::string& name) const {
+  for (std::size_t i = 0; i < header_.size(); ++i)
+    if (header_[i] == name) return static_cast<long>(i);
+  return -1;
+}
+
+void CsvReader::fail(const std::string& what) const {
+  throw InputError(fmt::format("{}:{}: {}", path_, line_, what));
+}
+
+double CsvReader::real(std::size_t col) const {
+  std::string_view f = fields_.at(col);
+  double v = 0;
+  auto [ptr, ec] = std::from_chars(f.data(), f.data() + f.size(), v);
+  if (ec != std::errc() || ptr != f.data() + f.size())
+    fail(fmt::format("column \"{}\": expected a number, got \"{}\"", header_[col], f));
+  return v;
+}
+
+long long CsvReader::integer(std::size_t col) const {
+  std::string_view f = fields_.at(col);
+  long long v = 0;
+  auto [ptr, ec] = std::from_chars(f.data(), f.data() + f.size(), v);
+  if (ec != std::errc() || ptr != f.data() + f.size())
+    fail(fmt::format("column \"{}\": expected an integer, got \"{}\"", header_[col], f));
+  return v;
+}
+
+}  // namespace tiersim

@@ -1,0 +1,143 @@
+#include "io/dynamics.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <numeric>
+
+#include "io/csv.hpp"
+#include "core/error.hpp"
+
+namespace tiersim {
+
+namespace {
+
+TrainingDynamics from_epochs(const std::string& path, int wanted_exit) {
+  CsvReader csv(path);
+  const auto c_sample = csv.column("sample"), c_epoch = csv.column("epoch"), c_prob = csv.column("gold_prob");
+  const long c_exit = csv.optional_column("exit");
+  std::map<int, std::map<long long, std::map<long long, double>>> by_exit;  // exit -> sample -> epoch -> p
+  while (csv.next()) {
+    const int exit = c_exit >= 0 ? static_cast<int>(csv.integer(static_cast<std::size_t>(c_exit))) : 0;
+    const long long id = csv.integer(c_sample), epoch = csv.integer(c_epoch);
+    const double p = csv.real(c_prob);
+    if (!(p >= 0.0 && p <= 1.0)) csv.fail(fmt::format("gold_prob {} is not in [0, 1]", p));
+    if (!by_exit[exit][id].emplace(epoch, p).second)
+      csv.fail(fmt::format("sample {} has epoch {} twice{}", id, epoch, c_exit >= 0 ? fmt::format(" at exit {}", exit) : ""));
+  }
+  if (by_exit.empty()) csv.fail("no data rows (expected one row per sample and epoch)");
+  const int exit = wanted_exit >= 0 ? wanted_exit : by_exit.rbegin()->first;
+  if (!by_exit.count(exit)) throw InputError(fmt::format("{}: no rows for exit {}", path, exit));
+  TrainingDynamics d;
+  d.path = path;
+  for (const auto& [id, epochs] : by_exit[exit]) {
+    double mean = 0, var = 0;
+    for (const auto& [e, p] : epochs) mean += p;
+    mean /= static_cast<double>(epochs.size());
+    for (const auto& [e, p] : epochs) var += (p - mean) * (p - mean);
+    d.ids.push_back(id);
+    d.confidence.push_back(mean);
+    d.variability.push_back(std::sqrt(var / static_cast<double>(epochs.size())));
+  }
+  return d;
+}
+
+TrainingDynamics from_data_map(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError(fmt::format("{}: cannot open file (expected training dynamics)", path));
+  std::map<long long, std::pair<double, double>> rows;
+  std::string text;
+  for (int line = 1; std::getline(in, text); ++line) {
+    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
+    auto fail = [&](const std::string& what) { throw InputError(fmt::format("{}:{}: {}", path, line, what)); };
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error&) {
+      fail("expected one JSON object per line");
+    }
+    if (!j.is_object() || !j.contains("guid") || !j.contains("confidence") || !j.contains("variability"))
+      fail("expected an object with guid, confidence and variability");
+    long long id = 0;
+    try {
+      id = j["guid"].is_string() ? std::stoll(j["guid"].get<std::string>()) : j["guid"].get<long long>();
+    } catch (const std::exception&) {
+      fail(fmt::format("guid {}: expected an integer sample id", j["guid"].dump()));
+    }
+    if (!j["confidence"].is_number() || !j["variability"].is_number()) fail("confidence and variability must be numbers");
+    const double mu = j["confidence"], sigma = j["variability"];
+    if (!(mu >= 0 && mu <= 1) || !(sigma >= 0 && sigma <= 0.5))
+      fail(fmt::format("confidence {} or variability {} out of range ([0, 1], [0, 0.5])", mu, sigma));
+    if (!rows.emplace(id, std::pair{mu, sigma}).second) fail(fmt::format("guid {} appears twice", id));
+  }
+  if (rows.empty()) throw InputError(fmt::format("{}: no samples (expected JSON lines)", path));
+  TrainingDynamics d;
+  d.path = path;
+  for (const auto& [id, v] : rows) {
+    d.ids.push_back(id);
+    d.confidence.push_back(v.first);
+    d.variability.push_back(v.second);
+  }
+  return d;
+}
+
+}  // namespace
+
+TrainingDynamics load_dynamics(const std::string& path, int exit) {
+  const bool jsonl = path.size() >= 6 && path.compare(path.size() - 6, 6, ".jsonl") == 0;
+  return jsonl ? from_data_map(path) : from_epochs(path, exit);
+}
+
+std::vector<Pool> threshold_pools(const TrainingDynamics& d, double easy_min, double hard_max) {
+  std::vector<Pool> pools;
+  for (double mu : d.confidence) pools.push_back(mu >= easy_min ? Pool::Easy : mu < hard_max ? Pool::Hard : Pool::Medium);
+  return pools;
+}
+
+std::vector<Pool> kmeans_pools(const TrainingDynamics& d) {
+  const int n = d.size();
+  std::vector<int> by_mu(n);
+  std::iota(by_mu.begin(), by_mu.end(), 0);
+  std::stable_sort(by_mu.begin(), by_mu.end(), [&](int a, int b) { return d.confidence[a] < d.confidence[b]; });
+  std::array<std::array<double, 2>, 3> centre;
+  for (int k = 0; k < 3; ++k) {
+    const int s = by_mu[std::min(n - 1, k * (n - 1) / 2)];
+    centre[k] = {d.confidence[s], d.variability[s]};
+  }
+  std::vector<int> cluster(n, -1);
+  for (int iteration = 0; iteration < 1000; ++iteration) {
+    bool changed = false;
+    for (int s = 0; s < n; ++s) {
+      int best = 0;
+      double best_d = INFINITY;
+      for (int k = 0; k < 3; ++k) {
+        const double dx = d.confidence[s] - centre[k][0], dy = d.variability[s] - centre[k][1];
+        if (dx * dx + dy * dy < best_d) best_d = dx * dx + dy * dy, best = k;
+      }
+      changed = changed || cluster[s] != best;
+      cluster[s] = best;
+    }
+    if (!changed) break;
+    for (int k = 0; k < 3; ++k) {
+      double x = 0, y = 0, count = 0;
+      for (int s = 0; s < n; ++s)
+        if (cluster[s] == k) x += d.confidence[s], y += d.variability[s], count += 1;
+      if (count > 0) centre[k] = {x / count, y / count};
+    }
+  }
+  // Name clusters by their centre's mu: highest is easy.
+  std::array<int, 3> order{0, 1, 2};
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return centre[a][0] > centre[b][0]; });
+  std::array<Pool, 3> name{};
+  for (int rank = 0; rank < 3; ++rank) name[order[rank]] = static_cast<Pool>(rank);
+  std::vector<Pool> pools;
+  for (int c : cluster) pools.push_back(name[c]);
+  return pools;
+}
+
+}  // namespace tiersim

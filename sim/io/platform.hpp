@@ -1,0 +1,70 @@
+#pragma once
+// The platform as tiersim sees it: hosts by role with their speed, cores and power, and
+// host-to-host routes. Read from a SimGrid XML file through SimGrid itself, so that both
+// engines see exactly the platform SimGrid simulates.
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "network/network_model.hpp"
+#include "core/tier.hpp"
+
+namespace simgrid::s4u {
+class Engine;
+class Host;
+}  // namespace simgrid::s4u
+
+namespace tiersim {
+
+struct HostInfo {
+  std::string name;
+  Tier role = Tier::Mobile;
+  simgrid::s4u::Host* host = nullptr;
+  double speed = 0;  // MAC/s of one core (SimGrid "flops")
+  int cores = 1;
+  bool has_power = false;  // wattage_per_state given (else the host counts 0 W)
+  double idle_w = 0, epsilon_w = 0, all_cores_w = 0;  // first power state of wattage_per_state
+  double radio_tx_w = 0, radio_rx_w = 0;              // mobile radio power while sending/receiving
+  std::string edge;                                    // mobile only: its edge server ("" = first)
+  // Extra power drawn while one core computes: SimGrid 3.32's host energy plugin draws
+  // epsilon + (all_cores - epsilon) * load, with load = busy cores / cores.
+  double busy_core_w() const { return epsilon_w + (all_cores_w - epsilon_w) / cores - idle_w; }
+};
+
+// SimGrid settings shared by both engines (the network model's among them). Creates the
+// process's single SimGrid engine.
+struct SimgridSession {
+  explicit SimgridSession(const NetworkModelInfo& network, bool quiet = true);
+  ~SimgridSession();
+  simgrid::s4u::Engine& engine() { return *engine_; }
+  std::unique_ptr<simgrid::s4u::Engine> engine_;
+};
+
+class Platform {
+ public:
+  // Loads the XML into the session's engine (energy plugins are initialised first).
+  static Platform load(const std::string& xml_path, SimgridSession& session);
+
+  const std::string& path() const { return path_; }
+  const std::vector<HostInfo>& hosts(Tier role) const { return by_role_[index(role)]; }
+  RouteInfo route(const HostInfo& from, const HostInfo& to) const;
+  bool has_link_energy() const { return link_energy_; }
+  // Whether hosts or links have availability, state or speed profiles (their speed may change).
+  bool has_profiles() const { return profiles_; }
+  // Sets the bandwidth of every link whose id matches the glob; returns how many matched.
+  int set_link_bandwidth(const std::string& glob, double bytes_per_s);
+  std::string example_link_ids() const;  // a few link ids, for error messages
+
+  // Throws InputError naming the file when no host has the role.
+  void require_role(Tier role, const std::string& needed_by) const;
+
+ private:
+  std::string path_;
+  std::array<std::vector<HostInfo>, kTiers> by_role_;
+  std::map<std::string, std::size_t> edge_index_;
+  bool link_energy_ = false;
+  bool profiles_ = false;
+};
+
+}  // namespace tiersim

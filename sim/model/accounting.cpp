@@ -1,0 +1,35 @@
+#include "model/accounting.hpp"
+
+namespace tiersim {
+
+void Accounting::charge_compute(RequestRecord& rec, const HostInfo& host, const Step& step, double seconds) const {
+  rec.compute_j[index(step.tier)] += config_.mac_energy.joules(step.macs, step.bits);
+  rec.cost_units += config_.cost.lambda[index(step.tier)] * step.layers;
+  rec.host_busy_j[index(step.tier)] += host.busy_core_w() * seconds;
+}
+
+void Accounting::charge_transfer(RequestRecord& rec, const HostInfo& device, const Step& step, double seconds) const {
+  if (step.tier == Tier::Mobile) rec.radio_j += device.radio_tx_w * seconds;
+  if (step.to == Tier::Mobile) rec.radio_j += device.radio_rx_w * seconds;
+  if (index(step.to) > index(step.tier)) {
+    rec.bytes_up += step.bytes;
+    rec.cost_units += config_.cost.offload;
+  }
+}
+
+void Accounting::finish_record(RequestRecord& rec, const Step& done) const {
+  rec.exit = done.exit;
+  rec.exit_tier = done.tier;
+  rec.label = trace_.label(rec.sample);
+  rec.correct = done.prediction == rec.label;
+}
+
+Metrics Accounting::new_metrics() const {
+  double fp32_reference_j = 0;  // the all-full-precision network: every stage at 32 bits
+  for (const auto& stage : profile_.stages) fp32_reference_j += config_.mac_energy.joules(stage.macs, 32);
+  Metrics metrics(trace_.exits(), trace_.meta.class_names, fp32_reference_j);
+  if (config_.cost.enabled) metrics.report_cost_units();
+  return metrics;
+}
+
+}  // namespace tiersim

@@ -1,0 +1,159 @@
+#include "model/metrics.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <stdexcept>
+
+namespace tiersim {
+
+namespace {
+constexpr double kHistMin = 1e-9, kHistMax = 1e7, kHistRatio = 1.001;
+const double kLogRatio = std::log(kHistRatio);
+}  // namespace
+
+LatencyHistogram::LatencyHistogram()
+    : buckets_(static_cast<std::size_t>(std::log(kHistMax / kHistMin) / kLogRatio) + 2, 0) {}
+
+void LatencyHistogram::add(double s) {
+  if (count_ == 0 || s < min_) min_ = s;
+  if (count_ == 0 || s > max_) max_ = s;
+  ++count_;
+  if (s < kHistMin) {
+    ++below_;
+    return;
+  }
+  auto b = static_cast<std::size_t>(std::log(s / kHistMin) / kLogRatio);
+  ++buckets_[std::min(b, buckets_.size() - 1)];
+}
+
+std::vector<double> LatencyHistogram::quantiles(const std::vector<double>& qs) const {
+  std::vector<double> out;
+  if (count_ == 0) return std::vector<double>(qs.size(), 0.0);
+  std::uint64_t seen = below_;
+  std::size_t b = 0;
+  for (double q : qs) {
+    auto rank = static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(count_)));
+    rank = std::max<std::uint64_t>(rank, 1);
+    if (below_ >= rank) {
+      out.push_back(min_);
+      continue;
+    }
+    while (b < buckets_.size() && seen + buckets_[b] < rank) seen += buckets_[b++];
+    if (b == buckets_.size()) {
+      out.push_back(max_);
+      continue;
+    }
+    const double mid = kHistMin * std::exp((static_cast<double>(b) + 0.5) * kLogRatio);
+    out.push_back(std::clamp(mid, min_, max_));
+  }
+  return out;
+}
+
+Metrics::Metrics(int exits, std::vector<std::string> class_names, double fp32_reference_j)
+    : exits_by_index_(static_cast<std::size_t>(exits), 0),
+      class_names_(std::move(class_names)),
+      exits_by_class_(class_names_.size()),
+      correct_by_class_(class_names_.size(), 0),
+      fp32_reference_j_(fp32_reference_j) {}
+
+void Metrics::add(const RequestRecord& r) {
+  ++requests_;
+  correct_ += r.correct ? 1 : 0;
+  ++exits_by_tier_[index(r.exit_tier)];
+  ++exits_by_index_.at(static_cast<std::size_t>(r.exit));
+  ++exits_by_class_.at(static_cast<std::size_t>(r.label))[index(r.exit_tier)];
+  correct_by_class_[static_cast<std::size_t>(r.label)] += r.correct ? 1 : 0;
+  latency_sum_ += r.latency_s();
+  latency_.add(r.latency_s());
+  for (int t = 0; t < kTiers; ++t) {
+    compute_j_[t] += r.compute_j[t];
+    host_busy_j_[t] += r.host_busy_j[t];
+  }
+  radio_j_ += r.radio_j;
+  bytes_up_ += r.bytes_up;
+  decisions_ += static_cast<std::uint64_t>(r.decisions);
+  cost_units_ += r.cost_units;
+  last_finish_s_ = std::max(last_finish_s_, r.finish_s);
+}
+
+nlohmann::ordered_json Metrics::summary() const {
+  if (requests_ == 0) throw std::logic_error("no requests were simulated");
+  const double n = static_cast<double>(requests_);
+  nlohmann::ordered_json s;
+  s["requests"] = requests_;
+  s["accuracy"] = static_cast<double>(correct_) / n;
+  for (int t = 0; t < kTiers; ++t)
+    s["exit_fraction"][std::string(kTierNames[t])] = static_cast<double>(exits_by_tier_[t]) / n;
+  std::vector<double> by_exit;
+  for (auto c : exits_by_index_) by_exit.push_back(static_cast<double>(c) / n);
+  s["exit_fraction_by_exit"] = by_exit;
+  // Per true class: where its requests ended and how often they were right (MEANet's picture).
+  for (std::size_t k = 0; k < class_names_.size(); ++k) {
+    const auto& tiers = exits_by_class_[k];
+    const double count = static_cast<double>(tiers[0] + tiers[1] + tiers[2]);
+    if (count == 0) continue;
+    auto& c = s["by_class"][class_names_[k]];
+    c["requests"] = static_cast<std::uint64_t>(count);
+    c["accuracy"] = static_cast<double>(correct_by_class_[k]) / count;
+    for (int t = 0; t < kTiers; ++t) c["exit_fraction"][std::string(kTierNames[t])] = static_cast<double>(tiers[t]) / count;
+  }
+  // The whole distribution at 1 % steps (0 = fastest, 100 = slowest), for CDF figures without
+  // per-request logs; within the histogram's 0.1 % bucket width. p50, p95, p99 are three of them.
+  std::vector<double> steps;
+  for (int p = 1; p < 100; ++p) steps.push_back(p / 100.0);
+  std::vector<double> percentiles = latency_.quantiles(steps);
+  percentiles.insert(percentiles.begin(), latency_.min());
+  percentiles.push_back(latency_.max());
+  s["latency_s"] = {{"mean", latency_sum_ / n},
+                    {"p50", percentiles[50]},
+                    {"p95", percentiles[95]},
+                    {"p99", percentiles[99]},
+                    {"max", latency_.max()},
+                    {"percentiles", percentiles}};
+  const double mobile = compute_j_[0] / n, radio = radio_j_ / n, edge = compute_j_[1] / n, cloud = compute_j_[2] / n;
+  s["energy_j_per_inference"] = {{"mobile_compute", mobile},
+                                 {"mobile_radio", radio},
+                                 {"edge", edge},
+                                 {"cloud", cloud},
+                                 {"total", mobile + radio + edge + cloud}};
+  const double compute = mobile + edge + cloud;
+  s["compute_energy_fp32_reference_j"] = fp32_reference_j_;
+  s["compute_energy_reduction_vs_fp32"] = compute > 0 ? fp32_reference_j_ / compute : 0.0;
+  const auto& host = has_override_ ? host_busy_override_ : host_busy_j_;
+  s["host_energy_j_per_inference"] = {{"mobile", host[0] / n}, {"edge", host[1] / n}, {"cloud", host[2] / n}};
+  if (network_j_ >= 0) s["network_energy_j_per_inference"] = network_j_ / n;
+  if (report_cost_) s["cost_units_per_inference"] = cost_units_ / n;
+  s["offloaded_bytes"] = bytes_up_ / n;
+  s["policy_decisions"] = decisions_;
+  s["simulated_time_s"] = last_finish_s_;
+  return s;
+}
+
+RequestLog::RequestLog(const std::string& path) : path_(path) {
+  if (path.empty()) return;
+  file_ = std::fopen(path.c_str(), "w");
+  if (!file_) throw std::runtime_error(fmt::format("{}: cannot create file", path));
+  fmt::print(file_,
+             "request,device,sample,arrival_s,finish_s,latency_s,exit,exit_tier,correct,"
+             "mobile_compute_j,mobile_radio_j,edge_j,cloud_j,bytes_up\n");
+}
+
+RequestLog::~RequestLog() { close(); }
+
+void RequestLog::write(const RequestRecord& r) {
+  if (!file_) return;
+  fmt::print(file_, "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.request, r.device, r.sample, r.arrival_s,
+             r.finish_s, r.latency_s(), r.exit, tier_name(r.exit_tier), r.correct ? 1 : 0, r.compute_j[0],
+             r.radio_j, r.compute_j[1], r.compute_j[2], r.bytes_up);
+}
+
+void RequestLog::close() {
+  if (file_ && std::fclose(file_) != 0) {
+    file_ = nullptr;
+    throw std::runtime_error(fmt::format("{}: write failed (disk full?)", path_));
+  }
+  file_ = nullptr;
+}
+
+}  // namespace tiersim

@@ -1,0 +1,60 @@
+#include "model/policy.hpp"
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+
+namespace tiersim {
+
+static std::vector<PolicyInfo>& registry() {
+  static std::vector<PolicyInfo> policies;
+  return policies;
+}
+
+PolicyRegistrar::PolicyRegistrar(std::string name, std::string summary, PolicyFactory make, Tunable tunable) {
+  registry().push_back({std::move(name), std::move(summary), std::move(make), std::move(tunable)});
+}
+
+const std::vector<PolicyInfo>& registered_policies() { return registry(); }
+
+std::unique_ptr<Policy> make_policy(const std::string& name, const nlohmann::json& params,
+                                    const std::string& file) {
+  std::vector<std::string> names;
+  for (const auto& p : registry()) {
+    names.push_back(p.name);
+    if (p.name != name) continue;
+    JsonReader reader(params, file, "/policy/params");
+    auto policy = p.make(reader);
+    reader.reject_unknown_keys();
+    return policy;
+  }
+  throw InputError(fmt::format("{}: /policy/name: unknown policy \"{}\" (expected one of: {})", file, name,
+                               fmt::join(names, ", ")));
+}
+
+ExitThresholds ExitThresholds::read(JsonReader r, double lo, double hi) {
+  ExitThresholds t;
+  t.where = r.where();
+  if (r.raw().is_number()) {
+    t.values.push_back(r.number_in(lo, hi));
+  } else {
+    std::size_t n = r.array_size();
+    if (n == 0) r.fail("a number or a non-empty array of numbers");
+    for (std::size_t i = 0; i < n; ++i) t.values.push_back(r.element(i).number_in(lo, hi));
+  }
+  return t;
+}
+
+void ExitThresholds::check_exits(int exits) const {
+  if (values.size() != 1 && static_cast<int>(values.size()) != exits)
+    throw InputError(fmt::format("{}: expected one threshold per trace exit ({}), got {}", where, exits, values.size()));
+}
+
+void require_entropy(const Trace& trace, const std::string& policy) {
+  if (!trace.has_entropy())
+    throw InputError(fmt::format("{}: policy \"{}\" needs per-exit entropy, but this trace has no entropy column, no "
+                                 "probability columns, and {} classes (derivable only for 2)",
+                                 trace.path, policy, trace.classes()));
+}
+
+}  // namespace tiersim

@@ -1,0 +1,105 @@
+#pragma once
+// Offloading policies. A policy is asked at the input (before any stage) and at each exit
+// a sample reaches; it answers exit here / continue / offload to a tier. Policies read
+// only the trace row of the sample and the context below: engines never know which runs.
+// Each policy is one file under policies/ and registers itself by name.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/json_reader.hpp"
+#include "io/profile.hpp"
+#include "core/tier.hpp"
+#include "io/trace.hpp"
+
+namespace tiersim {
+
+enum class Action : std::uint8_t { Exit, Continue, Offload };
+
+struct Decision {
+  Action action = Action::Continue;
+  Tier target = Tier::Cloud;  // for Offload
+  int answer = -1;            // for Exit: the class answered; -1 = this exit's prediction in the trace
+  static Decision exit() { return {Action::Exit, Tier::Mobile}; }
+  // Exit with a class other than the trace's argmax here (e.g. an argmax restricted to some classes).
+  static Decision exit_answering(int cls) { return {Action::Exit, Tier::Mobile, cls}; }
+  static Decision next() { return {Action::Continue, Tier::Mobile}; }
+  static Decision offload(Tier t) { return {Action::Offload, t}; }
+  bool operator==(const Decision&) const = default;
+};
+
+struct DecisionContext {
+  const Trace& trace;
+  const ModelProfile& profile;
+  int sample;              // row of the trace
+  int exit;                // trace exit just reached (-1 at the input)
+  int stage;               // stage that ended in this exit (-1 at the input)
+  Tier tier;               // where the sample is now
+  std::uint64_t request;   // request number (for seeded per-request randomness)
+  std::uint64_t seed;
+};
+
+class Policy {
+ public:
+  virtual ~Policy() = default;
+  // Before any stage runs. Default: start on the mobile device.
+  virtual Decision at_input(const DecisionContext&) const { return Decision::next(); }
+  // At each exit a request reaches. The final exit always ends the inference: there only the
+  // answer of an Exit decision (exit_answering) counts.
+  virtual Decision at_exit(const DecisionContext& ctx) const = 0;
+  // Called once before simulating: throws InputError if the trace or profile lacks what it
+  // needs, and derives whatever the policy learns from the trace (e.g. MEANet's hard classes).
+  virtual void prepare(const Trace&, const ModelProfile&) {}
+  // What prepare() derived, for the run's summary (null when nothing).
+  virtual nlohmann::json describe() const { return nullptr; }
+  // Per-sample detail of what prepare() derived, as CSV text for the run's folder (file name ->
+  // contents; e.g. DIMEC-DC's pools.csv, which the data-cartography map draws). Default: none.
+  virtual std::map<std::string, std::string> state_files() const { return {}; }
+};
+
+// A factory reads its parameters from `params` (unknown ones are rejected by the registry).
+using PolicyFactory = std::function<std::unique_ptr<Policy>(JsonReader& params)>;
+
+// The one parameter `tiersim calibrate` tunes by default, and its natural range.
+struct Tunable {
+  enum class Upper { Fixed, LnClasses, Exits };  // hi as given, ln(classes), or the trace's exits
+  std::string param;  // empty: nothing to tune
+  double lo = 0, hi = 0;
+  Upper upper = Upper::Fixed;
+  bool integer = false;
+};
+
+struct PolicyInfo {
+  std::string name, summary;
+  PolicyFactory make;
+  Tunable tunable;
+};
+
+// Static-object registration: `static PolicyRegistrar r{"name", "summary", factory, tunable};`
+struct PolicyRegistrar {
+  PolicyRegistrar(std::string name, std::string summary, PolicyFactory make, Tunable tunable = {});
+};
+
+const std::vector<PolicyInfo>& registered_policies();
+
+// Builds a policy by name; `params` errors name `file` and the JSON path /policy/params/...
+std::unique_ptr<Policy> make_policy(const std::string& name, const nlohmann::json& params,
+                                    const std::string& file);
+
+// Per-exit thresholds: a number (same for all exits) or an array with one value per trace
+// exit; checked against [lo, hi] and the trace's exit count when the policy is checked.
+struct ExitThresholds {
+  std::vector<double> values;  // one value means "all exits"
+  std::string where;           // "file: /json/path", for errors
+  static ExitThresholds read(JsonReader r, double lo, double hi);
+  double at(int exit) const { return values.size() == 1 ? values[0] : values.at(exit); }
+  void check_exits(int exits) const;
+};
+
+// Throws InputError unless the trace has per-exit entropy (given, or derivable).
+void require_entropy(const Trace& trace, const std::string& policy);
+
+}  // namespace tiersim

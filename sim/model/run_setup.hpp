@@ -1,0 +1,61 @@
+#pragma once
+// Everything an engine needs for one run, loaded and checked before anything is simulated:
+// the loaded inputs, the policy, and the run's workload, topology and accounting. Engines
+// receive a RunSetup and never see the config it came from.
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "io/platform.hpp"
+#include "io/profile.hpp"
+#include "io/trace.hpp"
+#include "model/accounting.hpp"
+#include "model/policy.hpp"
+#include "model/topology.hpp"
+#include "model/walk.hpp"
+#include "model/workload.hpp"
+
+namespace tiersim {
+
+// The heavy inputs of a run, loaded once: points of a sweep that share them (same trace,
+// profile, platform and network model) reuse them within one worker process.
+struct RunInputs {
+  RunInputs(const std::string& trace_path, const std::string& profile_path, const NetworkModelInfo& network,
+            const std::string& platform_path);
+  Trace trace;
+  ModelProfile profile;
+  SimgridSession session;
+  Platform platform;
+};
+
+// The model of a run as its config states it (parsed and checked by batch/config.cpp).
+struct RunSpec {
+  std::string config_path;  // names the config in error messages; its folder resolves relative paths
+  std::string policy_name;
+  nlohmann::json policy_params = nlohmann::json::object();
+  WorkloadConfig workload;
+  ServersConfig servers;
+  AccountingConfig accounting;
+  std::string network_model = "CM02";
+  std::uint64_t seed = 1;
+};
+
+struct RunSetup {
+  RunSetup(std::shared_ptr<RunInputs> inputs, const RunSpec& spec);
+
+  std::shared_ptr<RunInputs> inputs;
+  const Trace& trace;
+  const ModelProfile& profile;
+  SimgridSession& session;
+  const Platform& platform;
+  const NetworkModelInfo& network;
+  std::unique_ptr<Policy> policy;
+  Workload workload;
+  Topology topology;
+  Accounting accounting;
+  WalkSetup walk;
+};
+
+}  // namespace tiersim

@@ -1,0 +1,24 @@
+// Static selection: a device always uses the same server of a tier — the edge host named by its
+// `edge` host property in the platform, else the tier's first server in name order.
+#include "model/selection/selector.hpp"
+
+namespace tiersim {
+
+namespace {
+
+class StaticSelector final : public ServerSelector {
+ public:
+  std::size_t select(const SelectionContext& ctx) override {
+    if (ctx.tier == Tier::Edge && !ctx.device.edge.empty())
+      for (std::size_t i = 0; i < ctx.candidates.size(); ++i)
+        if (ctx.candidates[i]->name == ctx.device.edge) return i;
+    return 0;
+  }
+};
+
+const ServerSelectors::Registrar kStatic{{"static", "the device's `edge` host property, else the tier's first server",
+                                          [](JsonReader&) { return std::make_unique<StaticSelector>(); }}};
+
+}  // namespace
+
+}  // namespace tiersim
