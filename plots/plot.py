@@ -94,6 +94,48 @@ def load_runs(out_dir):
     return runs
 
 
+SUMMARY_SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "experiments", "summary.schema.json")
+
+
+def summary_fields(path=SUMMARY_SCHEMA):
+    """Field id -> its key path in summary.json ("*" stands for any key, e.g. a class name), read
+    from the schema tiersim generates from its summary table (sim/model/summary.hpp)."""
+    with open(path) as f:
+        schema = json.load(f)
+    fields = {}
+
+    def walk(node, keys):
+        if "x-tiersim-id" in node:
+            fields[node["x-tiersim-id"]] = tuple(keys)
+            return
+        for key, child in node.get("properties", {}).items():
+            walk(child, keys + [key])
+        if isinstance(node.get("additionalProperties"), dict):
+            walk(node["additionalProperties"], keys + ["*"])
+
+    walk(schema, [])
+    return fields
+
+
+FIELDS = summary_fields()
+
+
+def metric(run, field, key=None):
+    """A run's summary value by field id (experiments/summary.schema.json); `key` fills the "*"
+    of a per-class field. An id the schema lacks is a KeyError: plot.py and tiersim disagree."""
+    return need(run, *(key if k == "*" else k for k in FIELDS[field]))
+
+
+def optional(run, field, default=None):
+    """A field a run may lack (e.g. sweep: only in sweeps), by id; `default` when absent."""
+    value = run["summary"]
+    for key in FIELDS[field]:
+        if not isinstance(value, dict) or key not in value:
+            return default
+        value = value[key]
+    return value
+
+
 def need(run, *keys):
     value = run["summary"]
     for key in keys:
@@ -115,8 +157,8 @@ def pareto(points):
 def accuracy_vs(ax, runs, cost_of, xlabel):
     deployable = []  # the oracle knows the labels: a bound, kept off the front
     for label, group, look in curves(runs):
-        pts = sorted((cost_of(r), need(r, "accuracy")) for r in group)
-        if group[0]["summary"]["policy"] != "oracle":
+        pts = sorted((cost_of(r), metric(r, "accuracy")) for r in group)
+        if metric(group[0], "policy") != "oracle":
             deployable += pts
         ax.plot([p[0] for p in pts], [100 * p[1] for p in pts], label=label, **look)
     front = pareto(deployable)
@@ -144,15 +186,15 @@ def legend_below(fig, ax):
 
 def fig_accuracy_energy(runs):
     fig, ax = plt.subplots(figsize=(WIDTH_IN, 2.6))
-    accuracy_vs(ax, runs, lambda r: need(r, "energy_j_per_inference", "total"), "energy per inference (J)")
+    accuracy_vs(ax, runs, lambda r: metric(r, "energy_j_per_inference"), "energy per inference (J)")
     legend_below(fig, ax)
     return fig
 
 
 def fig_accuracy_latency(runs):
     fig, axes = plt.subplots(2, 1, figsize=(WIDTH_IN, 3.8))
-    accuracy_vs(axes[0], runs, lambda r: need(r, "latency_s", "mean"), "mean latency (s)")
-    accuracy_vs(axes[1], runs, lambda r: need(r, "latency_s", "p95"), "95th percentile latency (s)")
+    accuracy_vs(axes[0], runs, lambda r: metric(r, "latency_mean_s"), "mean latency (s)")
+    accuracy_vs(axes[1], runs, lambda r: metric(r, "latency_p95_s"), "95th percentile latency (s)")
     legend_below(fig, axes[0])
     return fig
 
@@ -177,7 +219,7 @@ def short_value(key, value):
 
 def setting(run, exclude=()):
     """The swept values that are not the policy's own parameters, e.g. "trace=fmnist_resnet4"."""
-    sweep = run["summary"].get("sweep", {})
+    sweep = optional(run, "sweep", {})
     parts = []
     for k, v in sweep.items():
         if k in exclude or k in ("simulation.seed", "policy", "profile") or k.startswith("policy."):
@@ -189,7 +231,7 @@ def setting(run, exclude=()):
 def run_label(run, exclude=()):
     """Policy, its parameters, and the other swept values, briefly: "entropy 0.1, devices=5"."""
     params = ((run["config"] or {}).get("policy") or {}).get("params") or {}
-    label = need(run, "policy") + "".join(f" {short(v)}" for v in params.values() if not isinstance(v, (dict, str)))
+    label = metric(run, "policy") + "".join(f" {short(v)}" for v in params.values() if not isinstance(v, (dict, str)))
     rest = setting(run, exclude)
     return label + (", " + rest if rest else "")
 
@@ -199,7 +241,7 @@ def curves(runs, exclude=()):
     curve), each with its style: the policy's colour, shaded per setting."""
     groups = {}
     for run in ordered(runs):
-        groups.setdefault((need(run, "policy"), setting(run, exclude)), []).append(run)
+        groups.setdefault((metric(run, "policy"), setting(run, exclude)), []).append(run)
     variants = {}
     out = []
     for (policy, rest), group in groups.items():
@@ -215,9 +257,9 @@ def ordered(runs):
         return (0, value, "") if isinstance(value, (int, float)) else (1, 0, str(value))
 
     def key(run):
-        policy = run["summary"].get("policy", "")
+        policy = optional(run, "policy", "")
         params = ((run["config"] or {}).get("policy") or {}).get("params") or {}
-        values = [v for k, v in sorted(run["summary"].get("sweep", {}).items()) if not k.startswith("policy.")]
+        values = [v for k, v in sorted(optional(run, "sweep", {}).items()) if not k.startswith("policy.")]
         values += [v for v in params.values() if not isinstance(v, (dict, list))]
         return (POLICY_ORDER.index(policy) if policy in POLICY_ORDER else 99, policy, [sortable(v) for v in values])
     return sorted(runs, key=key)
@@ -226,7 +268,7 @@ def ordered(runs):
 def irrelevant_keys(runs, values_of):
     """Swept keys that do not change what a figure shows (e.g. the offload cost for exit
     fractions): runs differing only in them would draw identical bars."""
-    keys = sorted({k for r in runs for k in r["summary"].get("sweep", {})
+    keys = sorted({k for r in runs for k in optional(r, "sweep", {})
                    if k != "simulation.seed" and not k.startswith("policy.")})
     dropped = []
     for key in keys:
@@ -265,11 +307,11 @@ def stacked_bars(runs, parts, value_of, ylabel):
 
 def fig_exit_distribution(runs):
     parts = [(t, t, TIER_HATCH[t], TIER_COLOUR[t]) for t in ("mobile", "edge", "cloud")]
-    return stacked_bars(runs, parts, lambda r, t: 100 * need(r, "exit_fraction", t), "inferences ending there (%)")
+    return stacked_bars(runs, parts, lambda r, t: 100 * metric(r, f"exit_{t}"), "inferences ending there (%)")
 
 
 def fig_energy_breakdown(runs):
-    return stacked_bars(runs, ENERGY_PARTS, lambda r, k: 1e3 * need(r, "energy_j_per_inference", k),
+    return stacked_bars(runs, ENERGY_PARTS, lambda r, k: 1e3 * metric(r, f"energy_{k}_j"),
                         "energy per inference (mJ)")
 
 
@@ -281,7 +323,7 @@ def latency_distribution(run):
         with open(path) as f:
             lat = sorted(float(row["latency_s"]) for row in csv.DictReader(f))
         return lat, [(i + 1) / len(lat) for i in range(len(lat))]
-    pct = need(run, "latency_s", "percentiles")
+    pct = metric(run, "latency_percentiles_s")
     return pct, [i / (len(pct) - 1) for i in range(len(pct))]
 
 
@@ -349,20 +391,20 @@ def versus_load(runs, value_of, ylabel, log_y):
 
 
 def fig_p95_vs_load(runs):
-    return versus_load(runs, lambda r: need(r, "latency_s", "p95"), "95th percentile latency (s)", True)
+    return versus_load(runs, lambda r: metric(r, "latency_p95_s"), "95th percentile latency (s)", True)
 
 
 def fig_energy_vs_load(runs):
-    return versus_load(runs, lambda r: 1e3 * need(r, "energy_j_per_inference", "total"),
+    return versus_load(runs, lambda r: 1e3 * metric(r, "energy_j_per_inference"),
                        "energy per inference (mJ)", True)
 
 
 def swept_key(runs, prefix, what):
     """The first swept key starting with `prefix`, and the runs that sweep it."""
-    keys = sorted({k for r in runs for k in r["summary"].get("sweep", {}) if k.startswith(prefix)})
+    keys = sorted({k for r in runs for k in optional(r, "sweep", {}) if k.startswith(prefix)})
     if not keys:
         raise NotApplicable(f"no swept {what} (sweep {prefix}<name>)")
-    return keys[0], [r for r in runs if keys[0] in r["summary"].get("sweep", {})]
+    return keys[0], [r for r in runs if keys[0] in optional(r, "sweep", {})]
 
 
 def fig_threshold_tradeoff(runs):
@@ -370,12 +412,12 @@ def fig_threshold_tradeoff(runs):
     policy parameter, one curve per policy and setting (the hybrid network's figure)."""
     key, runs = swept_key(runs, "policy.params.", "policy parameter")
     fig, axes = plt.subplots(3, 1, figsize=(WIDTH_IN, 4.6), sharex=True)
-    panels = [(lambda r: 100 * need(r, "accuracy"), "accuracy (%)"),
-              (lambda r: 100 * (1 - need(r, "exit_fraction", "cloud")), "finished before\nthe cloud (%)"),
-              (lambda r: need(r, "compute_energy_reduction_vs_fp32"), "compute energy\nreduction vs fp32 (x)")]
+    panels = [(lambda r: 100 * metric(r, "accuracy"), "accuracy (%)"),
+              (lambda r: 100 * (1 - metric(r, "exit_cloud")), "finished before\nthe cloud (%)"),
+              (lambda r: metric(r, "compute_energy_reduction_vs_fp32"), "compute energy\nreduction vs fp32 (x)")]
     for label, group, look in curves(runs, exclude=(key,)):
-        pts = sorted(group, key=lambda r: r["summary"]["sweep"][key])
-        xs = [r["summary"]["sweep"][key] for r in pts]
+        pts = sorted(group, key=lambda r: optional(r, "sweep")[key])
+        xs = [optional(r, "sweep")[key] for r in pts]
         for ax, (value_of, _) in zip(axes, panels):
             ax.plot(xs, [value_of(r) for r in pts], label=label, **look)
     for ax, (_, ylabel) in zip(axes, panels):
@@ -398,20 +440,20 @@ def fig_cost_vs_offload(runs, max_drop=0.005):
         return cost["offload"]
     cloud = {}
     for r in runs:
-        if r["summary"].get("policy") == "all-in-cloud":
+        if optional(r, "policy") == "all-in-cloud":
             cloud[offload(r)] = r
     if not cloud:
         raise NotApplicable("no all-in-cloud run to measure cost reduction against")
     best = {}  # policy -> {o: (reduction %, accuracy drop in points)}
     for r in runs:
-        policy, o = need(r, "policy"), offload(r)
+        policy, o = metric(r, "policy"), offload(r)
         if policy == "all-in-cloud" or o not in cloud:
             continue
         base = cloud[o]
-        drop = need(base, "accuracy") - need(r, "accuracy")
+        drop = metric(base, "accuracy") - metric(r, "accuracy")
         if drop > max_drop + 1e-12:
             continue
-        reduction = 100 * (1 - need(r, "cost_units_per_inference") / need(base, "cost_units_per_inference"))
+        reduction = 100 * (1 - metric(r, "cost_units_per_inference") / metric(base, "cost_units_per_inference"))
         if o not in best.setdefault(policy, {}) or reduction > best[policy][o][0]:
             best[policy][o] = (reduction, 100 * drop)
     if not best:
@@ -466,10 +508,10 @@ def fig_latency_vs_bandwidth(runs):
     key, runs = swept_key(runs, "network.link_bandwidth_Bps.", "link bandwidth")
     fig, axes = plt.subplots(2, 1, figsize=(WIDTH_IN, 4.0), sharex=True)
     for label, group, look in curves(runs, exclude=(key,)):
-        pts = sorted(group, key=lambda r: r["summary"]["sweep"][key])
-        xs = [8 * r["summary"]["sweep"][key] / 1e6 for r in pts]
-        axes[0].plot(xs, [need(r, "latency_s", "mean") for r in pts], label=label, **look)
-        axes[1].plot(xs, [1e3 * need(r, "energy_j_per_inference", "total") for r in pts], label=label, **look)
+        pts = sorted(group, key=lambda r: optional(r, "sweep")[key])
+        xs = [8 * optional(r, "sweep")[key] / 1e6 for r in pts]
+        axes[0].plot(xs, [metric(r, "latency_mean_s") for r in pts], label=label, **look)
+        axes[1].plot(xs, [1e3 * metric(r, "energy_j_per_inference") for r in pts], label=label, **look)
     axes[0].set_ylabel("mean latency (s)")
     axes[1].set_ylabel("energy per inference (mJ)")
     link = key[len("network.link_bandwidth_Bps."):]
@@ -496,20 +538,19 @@ def fig_per_class_exits(runs, run_id=None):
     else:
         # the experiment's own policy (its config's policy.name), at its middle setting
         own = ((EXPERIMENT or {}).get("policy") or {}).get("name")
-        candidates = ([r for r in ordered(runs) if r["summary"].get("policy") == own] or
-                      [r for r in ordered(runs) if r["summary"].get("policy") not in BASELINES] or ordered(runs))
+        candidates = ([r for r in ordered(runs) if optional(r, "policy") == own] or
+                      [r for r in ordered(runs) if optional(r, "policy") not in BASELINES] or ordered(runs))
         run = candidates[len(candidates) // 2]
-    classes = need(run, "by_class")
-    names = list(classes)
+    names = list(need(run, FIELDS["class_requests"][0]))
     fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.9 + 0.17 * len(names) + 0.6))
     left = [0.0] * len(names)
     for tier in ("mobile", "edge", "cloud"):
-        widths = [100 * classes[n]["exit_fraction"][tier] for n in names]
+        widths = [100 * metric(run, f"class_exit_{tier}", n) for n in names]
         ax.barh(range(len(names)), widths, left=left, label=tier, hatch=TIER_HATCH[tier], color=TIER_COLOUR[tier],
                 edgecolor="black", linewidth=0.3)
         left = [l + w for l, w in zip(left, widths)]
     ax.set_yticks(range(len(names)))
-    ax.set_yticklabels([f"{n} ({100 * classes[n]['accuracy']:.0f} %)" for n in names])
+    ax.set_yticklabels([f"{n} ({100 * metric(run, 'class_accuracy', n):.0f} %)" for n in names])
     ax.invert_yaxis()
     ax.set_xlabel("inferences ending there (%)")
     ax.set_title(run_label(run), fontsize=6, pad=14)

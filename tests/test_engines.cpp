@@ -8,6 +8,7 @@
 #include <map>
 
 #include "helpers.hpp"
+#include "model/summary.hpp"
 
 using nlohmann::json;
 using testing::source_path;
@@ -261,6 +262,7 @@ TEST_CASE("link energy comes from SimGrid's link energy plugin when a link has a
   json s = run(config, dir);
   const double T = s["simulated_time_s"];
   CHECK(s["network_energy_j_per_inference"].get<double>() == Approx((1.0 * T + 2.0 * (0.1 + 0.003192)) / 4).epsilon(1e-9));
+  CHECK(tiersim::check_summary(s).empty());  // the optional network energy is a field of the table
   json plain_run = run(hand_config("simgrid"), testing::scratch_dir("link_energy_none"));
   CHECK_FALSE(plain_run.contains("network_energy_j_per_inference"));
 }

@@ -7,6 +7,7 @@
 
 #include "engines/engine.hpp"
 #include "core/error.hpp"
+#include "model/summary.hpp"
 #include "batch/run.hpp"
 
 namespace tiersim {
@@ -49,9 +50,10 @@ nlohmann::ordered_json evaluate(Experiment x, const std::shared_ptr<RunInputs>& 
 }  // namespace
 
 double objective_value(const nlohmann::ordered_json& s, const std::string& objective) {
-  if (objective == "latency") return s["latency_s"]["mean"].get<double>();
-  if (objective == "cost") return s["cost_units_per_inference"].get<double>();
-  return s["energy_j_per_inference"]["total"].get<double>();
+  const SummaryField& field = objective == "latency" ? summary::latency_mean
+                              : objective == "cost"  ? summary::cost_units
+                                                     : summary::energy_total;
+  return get_number(s, field, "calibration summary");
 }
 
 namespace {
@@ -105,7 +107,7 @@ nlohmann::ordered_json calibrate(const Experiment& experiment, const nlohmann::j
     nlohmann::json params = x.policy_params;
     params[param] = as_param(v, tunable.integer && param == tunable.param);
     auto s = evaluate(x, inputs, params, opt.calibration_split, calibration.size());
-    const double accuracy = s["accuracy"], cost = objective_value(s, opt.objective);
+    const double accuracy = get_number(s, summary::accuracy, "calibration summary"), cost = objective_value(s, opt.objective);
     const bool ok = accuracy >= reference - opt.max_drop - 1e-12;
     result["candidates"].push_back({{"value", params[param]}, {"accuracy", accuracy}, {opt.objective, cost}, {"meets_target", ok}});
     if (ok && (best < 0 || cost < best_cost)) {

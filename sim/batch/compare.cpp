@@ -10,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "batch/run.hpp"
+#include "model/summary.hpp"
 
 namespace tiersim {
 
@@ -24,28 +25,26 @@ struct Row {
 };
 
 Row read_row(const fs::path& run_dir) {
-  std::ifstream in(run_dir / "summary.json");
+  const std::string file = (run_dir / "summary.json").string();
+  std::ifstream in(file);
   auto s = nlohmann::json::parse(in);
-  auto need = [&](const char* key) -> const nlohmann::json& {
-    if (!s.contains(key)) throw InputError(fmt::format("{}: no \"{}\"", (run_dir / "summary.json").string(), key));
-    return s[key];
-  };
+  auto number = [&](const SummaryField& field) { return get_number(s, field, file); };
   Row r;
   r.run = run_dir.filename().string();
-  r.policy = need("policy").get<std::string>();
+  r.policy = get(s, summary::policy, file).get<std::string>();
   std::vector<std::string> values;
-  if (s.contains("sweep"))
-    for (const auto& [k, v] : s["sweep"].items()) values.push_back(k + "=" + v.dump());
+  if (has(s, summary::sweep))
+    for (const auto& [k, v] : get(s, summary::sweep, file).items()) values.push_back(k + "=" + v.dump());
   r.values = fmt::format("{}", fmt::join(values, " "));
-  r.accuracy = need("accuracy");
-  r.mobile = need("exit_fraction")["mobile"];
-  r.edge = need("exit_fraction")["edge"];
-  r.cloud = need("exit_fraction")["cloud"];
-  r.p50 = need("latency_s")["p50"];
-  r.p95 = need("latency_s")["p95"];
-  r.energy = need("energy_j_per_inference")["total"];
-  r.has_cost = s.contains("cost_units_per_inference");
-  r.cost = r.has_cost ? s["cost_units_per_inference"].get<double>() : 0.0;
+  r.accuracy = number(summary::accuracy);
+  r.mobile = number(summary::exit_mobile);
+  r.edge = number(summary::exit_edge);
+  r.cloud = number(summary::exit_cloud);
+  r.p50 = number(summary::latency_p50);
+  r.p95 = number(summary::latency_p95);
+  r.energy = number(summary::energy_total);
+  r.has_cost = has(s, summary::cost_units);
+  r.cost = r.has_cost ? number(summary::cost_units) : 0.0;
   return r;
 }
 
@@ -72,8 +71,12 @@ std::string compare_runs(const std::string& out_dir) {
   mark_pareto(rows, &Row::p95, &Row::pareto_latency);
   const bool any_cost = std::any_of(rows.begin(), rows.end(), [](const Row& r) { return r.has_cost; });
 
-  std::string csv = "policy,run,values,accuracy,exit_mobile,exit_edge,exit_cloud,latency_p50_s,latency_p95_s,"
-                    "energy_j_per_inference,cost_units_per_inference,pareto_accuracy_energy,pareto_accuracy_latency\n";
+  using namespace summary;
+  std::string csv = fmt::format("policy,run,values,{},pareto_accuracy_energy,pareto_accuracy_latency\n",
+                                fmt::join(std::vector<std::string_view>{accuracy.id, exit_mobile.id, exit_edge.id,
+                                                                        exit_cloud.id, latency_p50.id, latency_p95.id,
+                                                                        energy_total.id, cost_units.id},
+                                          ","));
   std::string md = fmt::format("# Comparison of {} runs in {}\n\nPareto-optimal (✓): no other run is at least as "
                                "accurate and at most as costly. E = accuracy vs energy, L = accuracy vs p95 latency.\n",
                                rows.size(), out_dir);

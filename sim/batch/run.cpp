@@ -10,6 +10,7 @@
 #include "engines/engine.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
+#include "model/summary.hpp"
 
 namespace tiersim {
 
@@ -129,16 +130,16 @@ nlohmann::ordered_json run_experiment(const Experiment& x, RunSetup& setup, cons
     throw;
   }
   auto summary = metrics.summary();
-  summary["engine"] = x.engine;
-  summary["network_model"] = x.network_model;
-  summary["policy"] = x.policy_name;
-  if (auto info = setup.policy->describe(); !info.is_null()) summary["policy_info"] = info;
-  summary["seed"] = x.seed;
-  summary["tiersim_version"] = TIERSIM_VERSION;
-  if (std::string(TIERSIM_GIT_COMMIT) != "") summary["git_commit"] = TIERSIM_GIT_COMMIT;
-  if (!sweep_values.empty()) summary["sweep"] = sweep_values;
-  summary["wall_time_s"] =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  put(summary, summary::engine, x.engine);
+  put(summary, summary::network_model, x.network_model);
+  put(summary, summary::policy, x.policy_name);
+  if (auto info = setup.policy->describe(); !info.is_null()) put(summary, summary::policy_info, info);
+  put(summary, summary::seed, x.seed);
+  put(summary, summary::version, TIERSIM_VERSION);
+  if (std::string(TIERSIM_GIT_COMMIT) != "") put(summary, summary::git_commit, TIERSIM_GIT_COMMIT);
+  if (!sweep_values.empty()) put(summary, summary::sweep, sweep_values);
+  put(summary, summary::wall_time,
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   try {
     write_text_atomically(partial / "config.json", resolved.dump(2) + "\n");
     for (const auto& [file, text] : setup.policy->state_files()) write_text_atomically(partial / file, text);

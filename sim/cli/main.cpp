@@ -19,6 +19,7 @@
 #include "core/error.hpp"
 #include "core/json_reader.hpp"
 #include "model/policy.hpp"
+#include "model/summary.hpp"
 #include "batch/run.hpp"
 #include "batch/runner.hpp"
 #include "batch/sweep.hpp"
@@ -48,14 +49,15 @@ void print_trace_info(const std::string& path) {
   }
 }
 
-void print_summary_line(const std::string& name, const nlohmann::ordered_json& s) {
+void print_summary_line(const std::string& name, const nlohmann::json& s, const std::string& file) {
+  using namespace summary;
+  auto number = [&](const SummaryField& f) { return get_number(s, f, file); };
   fmt::print("{}: {} requests, accuracy {:.4f}, exits mobile/edge/cloud {:.3f}/{:.3f}/{:.3f}, latency mean {:.4g} s "
              "p95 {:.4g} s, energy {:.4g} J/inference, engine {} ({}), {:.2f} s wall\n",
-             name, s["requests"].get<long long>(), s["accuracy"].get<double>(),
-             s["exit_fraction"]["mobile"].get<double>(), s["exit_fraction"]["edge"].get<double>(),
-             s["exit_fraction"]["cloud"].get<double>(), s["latency_s"]["mean"].get<double>(),
-             s["latency_s"]["p95"].get<double>(), s["energy_j_per_inference"]["total"].get<double>(),
-             s["engine"].get<std::string>(), s["network_model"].get<std::string>(), s["wall_time_s"].get<double>());
+             name, get(s, requests, file).get<long long>(), number(accuracy), number(exit_mobile), number(exit_edge),
+             number(exit_cloud), number(latency_mean), number(latency_p95), number(energy_total),
+             get(s, engine, file).get<std::string>(), get(s, network_model, file).get<std::string>(),
+             number(wall_time));
 }
 
 void write_json(const std::string& path, const nlohmann::json& j) {
@@ -69,12 +71,13 @@ void write_json(const std::string& path, const nlohmann::json& j) {
 void print_calibration(const nlohmann::ordered_json& r, const std::string& out_dir) {
   const std::string objective = r["objective"];
   auto cost = [&](const nlohmann::ordered_json& s) { return objective_value(s, objective); };
+  auto accuracy = [](const nlohmann::ordered_json& s) { return get_number(s, summary::accuracy, "calibration"); };
   fmt::print("{} {} = {}: calibration accuracy {:.4f} (final exit {:.4f}, allowed drop {}), {} {:.4g}\n",
              r["policy"].get<std::string>(), r["param"].get<std::string>(), r["value"].dump(),
-             r["calibration"]["accuracy"].get<double>(), r["final_exit_accuracy_calibration"].get<double>(),
+             accuracy(r["calibration"]), r["final_exit_accuracy_calibration"].get<double>(),
              r["max_drop"].get<double>(), objective, cost(r["calibration"]));
   fmt::print("held-out split \"{}\": accuracy {:.4f} (final exit {:.4f}), {} {:.4g}{}\n",
-             r["evaluation_split"].get<std::string>(), r["evaluation"]["accuracy"].get<double>(),
+             r["evaluation_split"].get<std::string>(), accuracy(r["evaluation"]),
              r["final_exit_accuracy_evaluation"].get<double>(), objective, cost(r["evaluation"]),
              r["evaluated_on_tuned_samples"].get<bool>() ? " (includes the tuned samples, as asked)" : "");
   fmt::print("written: {0}/calibration.json (every candidate), {0}/calibrated.json (config to run)\n", out_dir);
@@ -95,8 +98,9 @@ void parse_shard(const std::string& text, RunnerOptions& options) {
 
 int report_run(const std::vector<RunPoint>& points, const RunnerReport& report, const std::string& out_dir) {
   if (points.size() == 1 && report.ran == 1 && report.failed == 0) {
-    std::ifstream in(out_dir + "/runs/" + points[0].id + "/summary.json");
-    print_summary_line(points[0].id, nlohmann::ordered_json::parse(in));
+    const std::string file = out_dir + "/runs/" + points[0].id + "/summary.json";
+    std::ifstream in(file);
+    print_summary_line(points[0].id, nlohmann::json::parse(in), file);
   } else {
     fmt::print("{} points: {} run, {} already complete, {} failed\n", points.size(), report.ran, report.skipped,
                report.failed);
@@ -127,7 +131,7 @@ std::string experiment_config(const std::string& name) {
   if (fs::exists(path)) return path.string();
   std::vector<std::string> known;
   for (const auto& entry : fs::directory_iterator(dir))
-    if (entry.path().extension() == ".json" && entry.path().stem() != "config.schema")
+    if (entry.path().extension() == ".json" && entry.path().stem().extension() != ".schema")
       known.push_back(entry.path().stem().string());
   std::sort(known.begin(), known.end());
   throw InputError(fmt::format("reproduce {}: no experiment {} (expected one of: {})", name, path.string(),
@@ -279,6 +283,14 @@ Command add_calibrate(CLI::App& app) {
           }};
 }
 
+Command add_schema(CLI::App& app) {
+  auto* cmd = app.add_subcommand("schema", "print the JSON Schema of summary.json (experiments/summary.schema.json)");
+  return {cmd, [] {
+            fmt::print("{}\n", summary_json_schema().dump(2));
+            return 0;
+          }};
+}
+
 Command add_policies(CLI::App& app) {
   auto* cmd = app.add_subcommand("policies", "list the registered policies");
   return {cmd, [] {
@@ -377,7 +389,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::vector<Command> commands{add_run(app), add_validate(app)};
   for (auto& c : add_trace(app)) commands.push_back(std::move(c));
-  for (auto* add : {add_calibrate, add_policies, add_reproduce, add_plot, add_compare, add_merge, add_slurm})
+  for (auto* add : {add_calibrate, add_policies, add_schema, add_reproduce, add_plot, add_compare, add_merge, add_slurm})
     commands.push_back(add(app));
   CLI11_PARSE(app, argc, argv);
   try {

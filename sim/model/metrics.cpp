@@ -1,4 +1,5 @@
 #include "model/metrics.hpp"
+#include "model/summary.hpp"
 
 #include <fmt/format.h>
 
@@ -78,25 +79,28 @@ void Metrics::add(const RequestRecord& r) {
 }
 
 nlohmann::ordered_json Metrics::summary() const {
+  using namespace summary;
   if (requests_ == 0) throw std::logic_error("no requests were simulated");
   const double n = static_cast<double>(requests_);
   nlohmann::ordered_json s;
-  s["requests"] = requests_;
-  s["accuracy"] = static_cast<double>(correct_) / n;
-  for (int t = 0; t < kTiers; ++t)
-    s["exit_fraction"][std::string(kTierNames[t])] = static_cast<double>(exits_by_tier_[t]) / n;
+  put(s, summary::requests, requests_);
+  put(s, accuracy, static_cast<double>(correct_) / n);
+  const std::array<const SummaryField*, kTiers> exit_fields{&exit_mobile, &exit_edge, &exit_cloud};
+  for (int t = 0; t < kTiers; ++t) put(s, *exit_fields[t], static_cast<double>(exits_by_tier_[t]) / n);
   std::vector<double> by_exit;
   for (auto c : exits_by_index_) by_exit.push_back(static_cast<double>(c) / n);
-  s["exit_fraction_by_exit"] = by_exit;
+  put(s, exit_by_index, by_exit);
   // Per true class: where its requests ended and how often they were right (MEANet's picture).
+  const std::array<const SummaryField*, kTiers> class_exit_fields{&class_exit_mobile, &class_exit_edge,
+                                                                  &class_exit_cloud};
   for (std::size_t k = 0; k < class_names_.size(); ++k) {
     const auto& tiers = exits_by_class_[k];
     const double count = static_cast<double>(tiers[0] + tiers[1] + tiers[2]);
     if (count == 0) continue;
-    auto& c = s["by_class"][class_names_[k]];
-    c["requests"] = static_cast<std::uint64_t>(count);
-    c["accuracy"] = static_cast<double>(correct_by_class_[k]) / count;
-    for (int t = 0; t < kTiers; ++t) c["exit_fraction"][std::string(kTierNames[t])] = static_cast<double>(tiers[t]) / count;
+    put(s, class_requests, static_cast<std::uint64_t>(count), class_names_[k]);
+    put(s, class_accuracy, static_cast<double>(correct_by_class_[k]) / count, class_names_[k]);
+    for (int t = 0; t < kTiers; ++t)
+      put(s, *class_exit_fields[t], static_cast<double>(tiers[t]) / count, class_names_[k]);
   }
   // The whole distribution at 1 % steps (0 = fastest, 100 = slowest), for CDF figures without
   // per-request logs; within the histogram's 0.1 % bucket width. p50, p95, p99 are three of them.
@@ -105,28 +109,30 @@ nlohmann::ordered_json Metrics::summary() const {
   std::vector<double> percentiles = latency_.quantiles(steps);
   percentiles.insert(percentiles.begin(), latency_.min());
   percentiles.push_back(latency_.max());
-  s["latency_s"] = {{"mean", latency_sum_ / n},
-                    {"p50", percentiles[50]},
-                    {"p95", percentiles[95]},
-                    {"p99", percentiles[99]},
-                    {"max", latency_.max()},
-                    {"percentiles", percentiles}};
+  put(s, latency_mean, latency_sum_ / n);
+  put(s, latency_p50, percentiles[50]);
+  put(s, latency_p95, percentiles[95]);
+  put(s, latency_p99, percentiles[99]);
+  put(s, latency_max, latency_.max());
+  put(s, latency_percentiles, percentiles);
   const double mobile = compute_j_[0] / n, radio = radio_j_ / n, edge = compute_j_[1] / n, cloud = compute_j_[2] / n;
-  s["energy_j_per_inference"] = {{"mobile_compute", mobile},
-                                 {"mobile_radio", radio},
-                                 {"edge", edge},
-                                 {"cloud", cloud},
-                                 {"total", mobile + radio + edge + cloud}};
+  put(s, energy_mobile_compute, mobile);
+  put(s, energy_mobile_radio, radio);
+  put(s, energy_edge, edge);
+  put(s, energy_cloud, cloud);
+  put(s, energy_total, mobile + radio + edge + cloud);
   const double compute = mobile + edge + cloud;
-  s["compute_energy_fp32_reference_j"] = fp32_reference_j_;
-  s["compute_energy_reduction_vs_fp32"] = compute > 0 ? fp32_reference_j_ / compute : 0.0;
+  put(s, fp32_reference, fp32_reference_j_);
+  put(s, fp32_reduction, compute > 0 ? fp32_reference_j_ / compute : 0.0);
   const auto& host = has_override_ ? host_busy_override_ : host_busy_j_;
-  s["host_energy_j_per_inference"] = {{"mobile", host[0] / n}, {"edge", host[1] / n}, {"cloud", host[2] / n}};
-  if (network_j_ >= 0) s["network_energy_j_per_inference"] = network_j_ / n;
-  if (report_cost_) s["cost_units_per_inference"] = cost_units_ / n;
-  s["offloaded_bytes"] = bytes_up_ / n;
-  s["policy_decisions"] = decisions_;
-  s["simulated_time_s"] = last_finish_s_;
+  put(s, host_mobile, host[0] / n);
+  put(s, host_edge, host[1] / n);
+  put(s, host_cloud, host[2] / n);
+  if (network_j_ >= 0) put(s, network_energy, network_j_ / n);
+  if (report_cost_) put(s, cost_units, cost_units_ / n);
+  put(s, offloaded_bytes, bytes_up_ / n);
+  put(s, policy_decisions, decisions_);
+  put(s, simulated_time, last_finish_s_);
   return s;
 }
 

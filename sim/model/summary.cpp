@@ -1,0 +1,203 @@
+#include "model/summary.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <stdexcept>
+
+#include "core/error.hpp"
+
+namespace tiersim {
+
+const std::vector<const SummaryField*>& summary_fields() {
+  using namespace summary;
+  static const std::vector<const SummaryField*> fields{
+      &requests, &accuracy, &exit_mobile, &exit_edge, &exit_cloud, &exit_by_index, &class_requests, &class_accuracy,
+      &class_exit_mobile, &class_exit_edge, &class_exit_cloud, &latency_mean, &latency_p50, &latency_p95,
+      &latency_p99, &latency_max, &latency_percentiles, &energy_mobile_compute, &energy_mobile_radio, &energy_edge,
+      &energy_cloud, &energy_total, &fp32_reference, &fp32_reduction, &host_mobile, &host_edge, &host_cloud,
+      &network_energy, &cost_units, &offloaded_bytes, &policy_decisions, &simulated_time, &engine, &network_model,
+      &policy, &policy_info, &seed, &version, &git_commit, &sweep, &wall_time};
+  return fields;
+}
+
+const SummaryField& summary_field(std::string_view id) {
+  for (const auto* f : summary_fields())
+    if (f->id == id) return *f;
+  throw std::out_of_range(fmt::format("no summary field \"{}\" (sim/model/summary.hpp)", id));
+}
+
+namespace {
+
+std::vector<std::string> tokens(std::string_view pointer) {
+  std::vector<std::string> out;
+  for (std::size_t at = 1; at <= pointer.size();) {
+    const std::size_t slash = std::min(pointer.find('/', at), pointer.size());
+    out.emplace_back(pointer.substr(at, slash - at));
+    at = slash + 1;
+  }
+  return out;
+}
+
+// A class name as one JSON pointer token (RFC 6901: "~" -> "~0", "/" -> "~1").
+std::string escaped(std::string_view key) {
+  std::string out;
+  for (char c : key) out += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
+  return out;
+}
+
+std::string resolved(std::string_view pointer, std::string_view key) {
+  std::string out(pointer);
+  if (auto star = out.find('*'); star != std::string::npos) out.replace(star, 1, escaped(key));
+  return out;
+}
+
+template <class Json>
+bool type_matches(const Json& v, SummaryType type) {
+  switch (type) {
+    case SummaryType::Number: return v.is_number();
+    case SummaryType::Integer: return v.is_number_integer();
+    case SummaryType::String: return v.is_string();
+    case SummaryType::Object: return v.is_object();
+    case SummaryType::NumberArray:
+      return v.is_array() && std::all_of(v.begin(), v.end(), [](const auto& x) { return x.is_number(); });
+  }
+  return false;
+}
+
+const char* type_name(SummaryType type) {
+  switch (type) {
+    case SummaryType::Number: return "a number";
+    case SummaryType::Integer: return "an integer";
+    case SummaryType::String: return "a string";
+    case SummaryType::Object: return "an object";
+    case SummaryType::NumberArray: return "an array of numbers";
+  }
+  return "?";
+}
+
+// The table as a tree of keys: leaves hold their field, "*" children stand for any key.
+struct Node {
+  const SummaryField* field = nullptr;
+  std::map<std::string, std::unique_ptr<Node>> children;  // in name order; the schema keeps table order below
+  std::vector<std::string> order;                         // children in table order
+  bool always = false;                                    // some field below is in every summary
+};
+
+const Node& tree() {
+  static const Node root = [] {
+    Node r;
+    for (const auto* f : summary_fields()) {
+      Node* n = &r;
+      for (const auto& t : tokens(f->pointer)) {
+        n->always = n->always || f->always;
+        auto& child = n->children[t];
+        if (!child) {
+          child = std::make_unique<Node>();
+          n->order.push_back(t);
+        }
+        n = child.get();
+      }
+      n->field = f;
+      n->always = f->always;
+    }
+    return r;
+  }();
+  return root;
+}
+
+void check(const nlohmann::json& v, const Node& node, const std::string& at, std::vector<std::string>& problems) {
+  if (node.field) {
+    if (!type_matches(v, node.field->type))
+      problems.push_back(fmt::format("{}: expected {}, got {}", at, type_name(node.field->type), v.dump()));
+    return;
+  }
+  if (!v.is_object()) {
+    problems.push_back(fmt::format("{}: expected an object, got {}", at.empty() ? "/" : at, v.dump()));
+    return;
+  }
+  const auto wildcard = node.children.find("*");
+  for (const auto& [key, value] : v.items()) {
+    auto child = node.children.find(key);
+    if (child == node.children.end()) child = wildcard;
+    if (child == node.children.end())
+      problems.push_back(fmt::format("{}/{}: not a summary field (sim/model/summary.hpp)", at, escaped(key)));
+    else
+      check(value, *child->second, at + "/" + escaped(key), problems);
+  }
+  for (const auto& [key, child] : node.children)
+    if (key != "*" && child->always && !v.contains(key)) problems.push_back(fmt::format("{}/{}: missing", at, key));
+}
+
+nlohmann::ordered_json schema_of(const Node& node) {
+  nlohmann::ordered_json s;
+  if (const SummaryField* f = node.field) {
+    static const std::map<SummaryType, nlohmann::ordered_json> types{
+        {SummaryType::Number, {{"type", "number"}}},
+        {SummaryType::Integer, {{"type", "integer"}}},
+        {SummaryType::String, {{"type", "string"}}},
+        {SummaryType::Object, {{"type", "object"}}},
+        {SummaryType::NumberArray, {{"type", "array"}, {"items", {{"type", "number"}}}}}};
+    s = types.at(f->type);
+    s["description"] = f->unit.empty() ? std::string(f->description)
+                                       : fmt::format("{} [{}]", f->description, f->unit);
+    s["x-tiersim-id"] = f->id;
+    return s;
+  }
+  s["type"] = "object";
+  std::vector<std::string> required;
+  for (const auto& key : node.order) {
+    const Node& child = *node.children.at(key);
+    if (key == "*") {
+      s["additionalProperties"] = schema_of(child);
+      continue;
+    }
+    s["properties"][key] = schema_of(child);
+    if (child.always) required.push_back(key);
+  }
+  if (!required.empty()) s["required"] = required;
+  if (!node.children.count("*")) s["additionalProperties"] = false;
+  return s;
+}
+
+}  // namespace
+
+void put(nlohmann::ordered_json& summary, const SummaryField& field, nlohmann::ordered_json value,
+         std::string_view key) {
+  summary[nlohmann::ordered_json::json_pointer(resolved(field.pointer, key))] = std::move(value);
+}
+
+template <class Json>
+const Json& get(const Json& summary, const SummaryField& field, const std::string& file) {
+  const typename Json::json_pointer pointer{std::string(field.pointer)};
+  if (!summary.contains(pointer))
+    throw InputError(fmt::format("{}: {}: missing (expected {})", file, field.pointer, type_name(field.type)));
+  const auto& v = summary.at(pointer);
+  if (!type_matches(v, field.type))
+    throw InputError(fmt::format("{}: {}: expected {}, got {}", file, field.pointer, type_name(field.type), v.dump()));
+  return v;
+}
+template const nlohmann::json& get(const nlohmann::json&, const SummaryField&, const std::string&);
+template const nlohmann::ordered_json& get(const nlohmann::ordered_json&, const SummaryField&, const std::string&);
+
+std::vector<std::string> check_summary(const nlohmann::json& summary) {
+  std::vector<std::string> problems;
+  check(summary, tree(), "", problems);
+  return problems;
+}
+
+nlohmann::ordered_json summary_json_schema() {
+  nlohmann::ordered_json s;
+  s["$schema"] = "https://json-schema.org/draft/2020-12/schema";
+  s["title"] = "tiersim summary.json (one run point)";
+  s["description"] =
+      "Generated by `tiersim schema` from sim/model/summary.hpp; do not edit by hand. summary.csv flattens the "
+      "same keys with dots (latency_s.p95); x-tiersim-id is the stable name compare.csv and plots/plot.py use.";
+  const nlohmann::ordered_json root = schema_of(tree());
+  for (const auto& [k, v] : root.items()) s[k] = v;
+  return s;
+}
+
+}  // namespace tiersim

@@ -1,0 +1,100 @@
+#pragma once
+// The keys of summary.json, defined once. Metrics and the run write every key through this
+// table; compare, calibrate, the command line's one-line summary and plots/plot.py (through
+// experiments/summary.schema.json, generated from this table by `tiersim schema`) read them
+// through it. A new metric is one line here plus the line in Metrics that sets it; a test
+// checks a real run's summary.json against the table and the committed schema against it.
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tiersim {
+
+enum class SummaryType { Number, Integer, String, NumberArray, Object };
+
+struct SummaryField {
+  std::string_view id;       // stable short name: compare.csv's column, plot.py's handle
+  std::string_view pointer;  // JSON pointer into summary.json; "*" stands for any key (a class name)
+  SummaryType type;
+  std::string_view unit;     // "" when dimensionless or not a quantity
+  bool always;               // in every summary (else only when the run has it, e.g. cost units)
+  std::string_view description;
+};
+
+namespace summary {
+using enum SummaryType;
+// clang-format off
+inline constexpr SummaryField requests{"requests", "/requests", Integer, "", true, "requests simulated"};
+inline constexpr SummaryField accuracy{"accuracy", "/accuracy", Number, "fraction", true, "share of requests answered with the true class (over requests; samples are reused round-robin)"};
+inline constexpr SummaryField exit_mobile{"exit_mobile", "/exit_fraction/mobile", Number, "fraction", true, "share of requests that ended at an exit computed on the device"};
+inline constexpr SummaryField exit_edge{"exit_edge", "/exit_fraction/edge", Number, "fraction", true, "share of requests that ended at an exit computed on an edge server"};
+inline constexpr SummaryField exit_cloud{"exit_cloud", "/exit_fraction/cloud", Number, "fraction", true, "share of requests that ended at an exit computed in the cloud"};
+inline constexpr SummaryField exit_by_index{"exit_fraction_by_exit", "/exit_fraction_by_exit", NumberArray, "fraction", true, "share of requests per exit index, first exit first"};
+inline constexpr SummaryField class_requests{"class_requests", "/by_class/*/requests", Integer, "", true, "requests whose sample has this true class"};
+inline constexpr SummaryField class_accuracy{"class_accuracy", "/by_class/*/accuracy", Number, "fraction", true, "accuracy on requests of this true class"};
+inline constexpr SummaryField class_exit_mobile{"class_exit_mobile", "/by_class/*/exit_fraction/mobile", Number, "fraction", true, "share of this class's requests ending on the device"};
+inline constexpr SummaryField class_exit_edge{"class_exit_edge", "/by_class/*/exit_fraction/edge", Number, "fraction", true, "share of this class's requests ending on an edge server"};
+inline constexpr SummaryField class_exit_cloud{"class_exit_cloud", "/by_class/*/exit_fraction/cloud", Number, "fraction", true, "share of this class's requests ending in the cloud"};
+inline constexpr SummaryField latency_mean{"latency_mean_s", "/latency_s/mean", Number, "s", true, "mean end-to-end latency (arrival to answer on the device)"};
+inline constexpr SummaryField latency_p50{"latency_p50_s", "/latency_s/p50", Number, "s", true, "median latency (log histogram, 0.05 % buckets)"};
+inline constexpr SummaryField latency_p95{"latency_p95_s", "/latency_s/p95", Number, "s", true, "95th percentile latency"};
+inline constexpr SummaryField latency_p99{"latency_p99_s", "/latency_s/p99", Number, "s", true, "99th percentile latency"};
+inline constexpr SummaryField latency_max{"latency_max_s", "/latency_s/max", Number, "s", true, "largest latency"};
+inline constexpr SummaryField latency_percentiles{"latency_percentiles_s", "/latency_s/percentiles", NumberArray, "s", true, "101 values: minimum, percentiles 1..99, maximum"};
+inline constexpr SummaryField energy_mobile_compute{"energy_mobile_compute_j", "/energy_j_per_inference/mobile_compute", Number, "J", true, "device compute energy per inference (MACs x pJ/MAC at the stage's bits)"};
+inline constexpr SummaryField energy_mobile_radio{"energy_mobile_radio_j", "/energy_j_per_inference/mobile_radio", Number, "J", true, "device radio energy per inference (radio power x transfer time)"};
+inline constexpr SummaryField energy_edge{"energy_edge_j", "/energy_j_per_inference/edge", Number, "J", true, "edge compute energy per inference (MACs x pJ/MAC)"};
+inline constexpr SummaryField energy_cloud{"energy_cloud_j", "/energy_j_per_inference/cloud", Number, "J", true, "cloud compute energy per inference (MACs x pJ/MAC)"};
+inline constexpr SummaryField energy_total{"energy_j_per_inference", "/energy_j_per_inference/total", Number, "J", true, "the four parts above, summed: the headline energy"};
+inline constexpr SummaryField fp32_reference{"compute_energy_fp32_reference_j", "/compute_energy_fp32_reference_j", Number, "J", true, "compute energy of the whole network at 32 bits"};
+inline constexpr SummaryField fp32_reduction{"compute_energy_reduction_vs_fp32", "/compute_energy_reduction_vs_fp32", Number, "x", true, "fp32 reference / compute energy per inference"};
+inline constexpr SummaryField host_mobile{"host_energy_mobile_j", "/host_energy_j_per_inference/mobile", Number, "J", true, "device host energy above idle per inference (platform power states)"};
+inline constexpr SummaryField host_edge{"host_energy_edge_j", "/host_energy_j_per_inference/edge", Number, "J", true, "edge host energy above idle per inference"};
+inline constexpr SummaryField host_cloud{"host_energy_cloud_j", "/host_energy_j_per_inference/cloud", Number, "J", true, "cloud host energy above idle per inference"};
+inline constexpr SummaryField network_energy{"network_energy_j_per_inference", "/network_energy_j_per_inference", Number, "J", false, "link energy per inference (SimGrid engine, links with wattage_range)"};
+inline constexpr SummaryField cost_units{"cost_units_per_inference", "/cost_units_per_inference", Number, "units", false, "lambda x layers + o x offloads per inference (configs with a cost section)"};
+inline constexpr SummaryField offloaded_bytes{"offloaded_bytes", "/offloaded_bytes", Number, "B", true, "bytes sent to a higher tier per inference (all hops)"};
+inline constexpr SummaryField policy_decisions{"policy_decisions", "/policy_decisions", Integer, "", true, "times the policy was asked, all requests together"};
+inline constexpr SummaryField simulated_time{"simulated_time_s", "/simulated_time_s", Number, "s", true, "simulated instant the last request finished"};
+inline constexpr SummaryField engine{"engine", "/engine", String, "", true, "engine that ran the point"};
+inline constexpr SummaryField network_model{"network_model", "/network_model", String, "", true, "network model the point ran with"};
+inline constexpr SummaryField policy{"policy", "/policy", String, "", true, "policy name"};
+inline constexpr SummaryField policy_info{"policy_info", "/policy_info", Object, "", false, "what the policy reports about itself (e.g. DIMEC-DC's pool sizes)"};
+inline constexpr SummaryField seed{"seed", "/seed", Integer, "", true, "simulation.seed"};
+inline constexpr SummaryField version{"tiersim_version", "/tiersim_version", String, "", true, "tiersim version"};
+inline constexpr SummaryField git_commit{"git_commit", "/git_commit", String, "", false, "commit tiersim was built from (git checkouts only)"};
+inline constexpr SummaryField sweep{"sweep", "/sweep", Object, "", false, "swept config path -> value of this point (sweeps only)"};
+inline constexpr SummaryField wall_time{"wall_time_s", "/wall_time_s", Number, "s", true, "wall-clock time of the point (loading and writing included)"};
+// clang-format on
+}  // namespace summary
+
+// Every field, in the order summary.json has them.
+const std::vector<const SummaryField*>& summary_fields();
+const SummaryField& summary_field(std::string_view id);  // throws std::out_of_range naming the id
+
+// Sets a field; `key` replaces the pointer's "*" (a class name).
+void put(nlohmann::ordered_json& summary, const SummaryField& field, nlohmann::ordered_json value,
+         std::string_view key = {});
+// Reads a field of a summary (json or ordered_json); a missing one or one of another type
+// throws InputError naming `file` and the pointer.
+template <class Json>
+const Json& get(const Json& summary, const SummaryField& field, const std::string& file);
+template <class Json>
+double get_number(const Json& summary, const SummaryField& field, const std::string& file) {
+  return get(summary, field, file).template get<double>();
+}
+template <class Json>
+bool has(const Json& summary, const SummaryField& field) {
+  return summary.contains(typename Json::json_pointer(std::string(field.pointer)));
+}
+
+// What is wrong with a summary against the table: keys it lacks, keys the table does not
+// define, values of the wrong type (empty: none).
+std::vector<std::string> check_summary(const nlohmann::json& summary);
+
+// experiments/summary.schema.json: a JSON Schema (2020-12) of summary.json built from the table.
+nlohmann::ordered_json summary_json_schema();
+
+}  // namespace tiersim
