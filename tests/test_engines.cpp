@@ -407,3 +407,27 @@ TEST_CASE("costs in abstract units (lambda per layer, o per offload) are reporte
   }
   CHECK_FALSE(run(hand_config("analytic"), testing::scratch_dir("cost_units_none")).contains("cost_units_per_inference"));
 }
+
+// Transfers that end at the same instant reach the next step in the order they started (FIFO):
+// with network/optim:Full, SimGrid 3.32 finishes flows by walking them in start order (its lazy
+// default extracts them from a heap, whose order among equal dates is its own). Two phones send their 2000 B input over their own 1 MB/s, 10 ms radio
+// at t = 0: both arrive at 0.012 s; the edge has 1 worker and runs stages 0-1 in
+// 3e9 / 10e9 = 0.3 s; replies of 64 B take 0.010064 s. Device 0 started first: served first,
+// 0.012 + 0.3 + 0.010064 = 0.322064 s; device 1 waits 0.3 s more: 0.622064 s.
+TEST_CASE("simultaneous transfer completions are served in the order the transfers started", "[engine][queue]") {
+  auto dir = testing::scratch_dir("simultaneous");
+  testing::write_file(dir + "/arrivals.csv", "device,time_s\n0,0\n1,0\n");
+  json config = hand_config("simgrid");
+  config["policy"] = {{"name", "all-on-edge"}};
+  config["workload"]["devices"] = 2;
+  config["workload"]["requests"] = 2;
+  config["workload"]["arrival"] = {{"process", "trace"}, {"file", dir + "/arrivals.csv"}};
+  config["servers"]["edge"]["workers"] = 1;
+  run(config, dir);
+  auto rows = testing::read_csv(dir + "/out/runs/hand-simgrid/requests.csv");
+  REQUIRE(rows.size() == 3);
+  std::map<std::string, double> latency_by_device;
+  for (std::size_t i = 1; i < rows.size(); ++i) latency_by_device[rows[i][1]] = std::stod(rows[i][5]);
+  CHECK(latency_by_device["0"] == Approx(0.322064).epsilon(1e-9));
+  CHECK(latency_by_device["1"] == Approx(0.622064).epsilon(1e-9));
+}
