@@ -105,8 +105,8 @@ class EventRun {
   std::vector<sg4::ActivityPtr> retired_;  // completed activities SimGrid may still be using
   // Future instants (an upload that starts when the device's compute ends, ...): a binary
   // min-heap here, with one SimGrid timer armed at its earliest. SimGrid's own timer heap (a
-  // Fibonacci heap of allocated nodes) would hold one timer per device, ~2x slower at 10 000
-  // devices. Ties run in the order they were scheduled.
+  // Fibonacci heap of allocated nodes) would hold one timer per device: 6.4 % of the cycles at
+  // 10 000 devices (perf), 0.6 % this way. Ties run in the order they were scheduled.
   struct Event {
     double t;
     std::uint64_t seq;
