@@ -4,8 +4,10 @@
 # there at benchmark time (never copied into the project). Workload (../shared/bench/README.md):
 # each request runs 1 MFlop on its phone, sends 100 kB to the edge, waits for one of its 4
 # workers, runs 10 MFlop there and gets a 1 kB reply; Poisson arrivals, 200 requests/s in total,
-# at 100 and 10 000 devices. Runs are interleaved (tiersim, best, naive, tiersim, ...); each
-# figure is the median of RUNS (default 3) of the whole process's wall time and peak memory.
+# at 100 and 10 000 devices. Runs are interleaved (tiersim, best_s4u, best_s4u with mimalloc
+# preloaded, naive, tiersim, ...): tiersim links mimalloc, and the preloaded row shows how much of
+# the ratio is the allocator. Each figure is the median of RUNS (default 3) of the whole
+# process's wall time and peak memory.
 # With CALLGRIND=1 it also counts instructions (valgrind) of 20 000 requests at 100 and 10 000 devices,
 # which a noisy machine does not disturb.
 #   bash bench/engine_vs_floor.sh            # after scripts/build.sh
@@ -36,6 +38,9 @@ run_once() {
       /usr/bin/time -f "%e %M" -o "$out/time" "$bin" run "$shared/matched.json" -o "$out/r" --force \
         --set workload.devices="$devices" --set workload.requests="$REQUESTS" \
         --set "workload.arrival={\"process\":\"poisson\",\"rate_hz\":$rate}" > /dev/null ;;
+    best_mimalloc)  # best_s4u with tiersim's allocator (mimalloc, preloaded): the allocator's share apart
+      LD_PRELOAD=$mimalloc /usr/bin/time -f "%e %M" -o "$out/time" "$out/best_s4u" "$shared/platform.xml" "$devices" \
+        "$per_device" "p$rate" > /dev/null ;;
     *)
       /usr/bin/time -f "%e %M" -o "$out/time" "$out/$program" "$shared/platform.xml" "$devices" "$per_device" \
         "p$rate" > /dev/null ;;
@@ -43,7 +48,8 @@ run_once() {
   cat "$out/time" >> "$out/$program.$devices"
 }
 
-programs=(tiersim best_s4u)
+mimalloc=$(ls /usr/lib/*/libmimalloc.so.2 | head -1)
+programs=(tiersim best_s4u best_mimalloc)
 [ "$NAIVE" = 1 ] && programs+=(naive_s4u)
 echo "engine vs floor: Poisson, 200 requests/s in total, $REQUESTS requests, median of $RUNS interleaved runs"
 echo "(wall time and peak memory of the whole process: start-up, platform, simulation, exit)"
@@ -65,6 +71,9 @@ for devices in 100 10000; do
   eval "tw=\$wall_tiersim_$devices bw=\$wall_best_s4u_$devices tk=\$kb_tiersim_$devices bk=\$kb_best_s4u_$devices"
   printf "%5d devices: tiersim / best_s4u requests/s %.2fx (target >= 1.5), peak memory %.2fx (target <= 1.2)\n" \
     "$devices" "$(awk -v t="$tw" -v b="$bw" 'BEGIN {print b / t}')" "$(awk -v t="$tk" -v b="$bk" 'BEGIN {print t / b}')"
+  eval "mw=\$wall_best_mimalloc_$devices"
+  printf "%5d devices: tiersim / best_s4u with mimalloc preloaded %.2fx\n" "$devices" \
+    "$(awk -v t="$tw" -v b="$mw" 'BEGIN {print b / t}')"
 done
 
 # Same system, closed loop, 10 devices x 2 000 requests. Identical devices with no think time
