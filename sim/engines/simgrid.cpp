@@ -57,9 +57,13 @@ struct Server {
   HostEnergyMeter energy;
 };
 
+// What the engine touches of a device per request, in one place: with 10 000 devices each
+// request's first touch of its device is a cache miss, so one struct rather than several arrays.
 struct Device {
   long long next = 0;        // index of its next request
   double last_arrival = 0;   // arrival time of its latest request
+  std::array<sg4::Host*, kTiers> host{};  // its own host, then the server it uses on each tier
+  std::array<Server*, kTiers> server{};   // its server on each tier (nullptr on Mobile)
   HostEnergyMeter energy;
 };
 
@@ -89,7 +93,7 @@ class EventRun {
   double now() const { return sg4::Engine::get_clock(); }
   // The energy meter of device d's host on `tier`: its own CPU, or the server it uses there.
   HostEnergyMeter& meter_of(int d, Tier tier) {
-    return tier == Tier::Mobile ? devices_[d].energy : server_of_[d][index(tier)]->energy;
+    return tier == Tier::Mobile ? devices_[d].energy : devices_[d].server[index(tier)]->energy;
   }
 
   RunSetup& setup_;
@@ -99,7 +103,6 @@ class EventRun {
   const bool closed_form_execs_;  // hosts keep a constant speed: executions can be closed form
   std::vector<Device> devices_;
   std::vector<Server> servers_;
-  std::vector<std::array<Server*, kTiers>> server_of_;  // per device: its server on each tier
   std::vector<std::unique_ptr<Request>> requests_;      // every Request object, reused
   std::vector<Request*> spare_;
   std::vector<sg4::ActivityPtr> retired_;  // completed activities SimGrid may still be using
@@ -146,10 +149,11 @@ EventRun::EventRun(RunSetup& setup, Metrics& metrics, RequestLog& log)
     s.free_workers = workers;
   }
   for (int d = 0; d < topology.devices(); ++d) {
-    std::array<Server*, kTiers> of{};
+    Device& dev = devices_[d];
+    for (int t = 0; t < kTiers; ++t)
+      if (topology.has_host(d, Tier(t))) dev.host[t] = topology.host_for(d, Tier(t)).host;
     for (int t = 1; t < kTiers; ++t)
-      if (topology.has_host(d, Tier(t))) of[t] = &servers_[index.at(&topology.host_for(d, Tier(t)))];
-    server_of_.push_back(of);
+      if (topology.has_host(d, Tier(t))) dev.server[t] = &servers_[index.at(&topology.host_for(d, Tier(t)))];
   }
   for (int d = 0; d < static_cast<int>(devices_.size()); ++d) expected_ += setup.workload.requests_of(d);
 }
@@ -242,7 +246,7 @@ void EventRun::advance(Request* r, double t) {
         at(t, r, &EventRun::start_transfer);
         return;
       case StepKind::Compute: {
-        Server& server = *server_of_[r->rec.device][index(r->step.tier)];
+        Server& server = *devices_[r->rec.device].server[index(r->step.tier)];
         if (!take_worker(r, server, t)) return;  // queued: resumes when a worker is handed over
         if (!server.closed_form) {
           r->step_start = t;
@@ -334,7 +338,8 @@ void EventRun::fire() {
 
 void EventRun::start_transfer(Request* r) {
   const int d = r->rec.device;
-  auto comm = sg4::Comm::sendto_init(setup_.topology.host_for(d, r->step.tier).host, setup_.topology.host_for(d, r->step.to).host);
+  const Device& dev = devices_[d];
+  auto comm = sg4::Comm::sendto_init(dev.host[index(r->step.tier)], dev.host[index(r->step.to)]);
   comm->set_payload_size(static_cast<std::uint64_t>(r->step.bytes));
   comm->set_data(r);
   r->activity = comm;
