@@ -3,11 +3,8 @@
 // Schema: experiments/config.schema.json; reference: experiments/README.md.
 #include <nlohmann/json.hpp>
 
-#include <array>
-#include <cstdint>
 #include <map>
 #include <string>
-#include <vector>
 
 #include "model/run_setup.hpp"
 

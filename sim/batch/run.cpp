@@ -9,7 +9,6 @@
 
 #include "engines/engine.hpp"
 #include "core/error.hpp"
-#include "core/rng.hpp"
 #include "model/summary.hpp"
 
 namespace tiersim {

@@ -1,6 +1,6 @@
 // SimGrid engine, event-driven: no actors. A request is plain data that moves from one
-// activity to the next in SimGrid's completion callback; arrivals and other known instants are
-// SimGrid timers; server queues are data. Only what shares a resource goes through SimGrid's
+// activity to the next in SimGrid's completion callback; known future instants wait in the
+// engine's own heap under one armed SimGrid timer; server queues are data. Only what shares a resource goes through SimGrid's
 // solver: transfers (they share links). An execution that has a core to itself — a device's
 // own CPU (it serves one request at a time), a server with no more workers than cores — takes
 // flops / speed whatever else happens, so it is computed in closed form and costs no SimGrid
@@ -10,7 +10,7 @@
 //
 // A device serves its requests one at a time (its CPU, then its upload), in arrival order: when
 // it becomes free, its next request's steps on the device are walked at once, in closed form,
-// up to the upload, which starts (a timer) when they end. Requests that end on the device never
+// up to the upload, which starts (an event in that heap) when they end. Requests that end on the device never
 // reach SimGrid. Policies decide from the trace row and request alone, so walking a device's
 // steps before their simulated instant changes no decision.
 #include <simgrid/kernel/Timer.hpp>

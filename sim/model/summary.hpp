@@ -2,8 +2,9 @@
 // The keys of summary.json, defined once. Metrics and the run write every key through this
 // table; compare, calibrate, the command line's one-line summary and plots/plot.py (through
 // experiments/summary.schema.json, generated from this table by `tiersim schema`) read them
-// through it. A new metric is one line here plus the line in Metrics that sets it; a test
-// checks a real run's summary.json against the table and the committed schema against it.
+// through it. A new metric is one line here, its name in summary_fields() (summary.cpp; a field
+// Metrics writes but the list lacks is reported by check_summary, which the tests run on real
+// summaries) and the line in Metrics that sets it; a test checks the committed schema too.
 #include <nlohmann/json.hpp>
 
 #include <string>
