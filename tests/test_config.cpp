@@ -19,7 +19,7 @@ TEST_CASE("the quickstart config parses with its paths resolved next to it", "[c
   CHECK(x.network_model == "CM02");
   CHECK(x.workload.devices == 20);
   CHECK(x.workload.arrival["process"] == "poisson");
-  CHECK(x.servers.workers[index(Tier::Edge)] == 4);
+  CHECK(x.servers.tier[index(Tier::Edge)].workers == 4);
   CHECK(x.accounting.mac_energy.pj_per_mac(32) == Approx(4.6));
   CHECK(x.accounting.mac_energy.pj_per_mac(8) == Approx(0.23));
 }
@@ -51,7 +51,7 @@ TEST_CASE("config errors name the JSON path and what was expected", "[config][ba
   rule["servers"]["selection"] = {{"rule", "fastest"}};
   CHECK_THROWS_WITH(parse_experiment(rule, kPath),
                     Contains("quickstart.json: /servers/selection/rule: unknown server selection rule \"fastest\" "
-                             "(expected one of: static)"));
+                             "(expected one of: least_loaded, nearest, power_of_two, random, round_robin, static)"));
   rule["servers"]["selection"] = {{"rule", "static"}, {"k", 2}};
   CHECK_THROWS_WITH(parse_experiment(rule, kPath), Contains("/servers/selection/k: unknown key"));
   auto missing = quickstart();

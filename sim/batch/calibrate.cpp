@@ -41,7 +41,7 @@ nlohmann::ordered_json evaluate(Experiment x, const std::shared_ptr<RunInputs>& 
   // Arrival times change no decision and no analytic cost; a replayed file may name other devices.
   x.workload.arrival = {{"process", "poisson"}, {"rate_hz", 1.0}};
   RunSetup setup(inputs, x);
-  Metrics metrics = setup.accounting.new_metrics();
+  Metrics metrics = setup.new_metrics();
   RequestLog no_log("");
   find_engine("analytic", "tiersim calibrate").make()->run(setup, metrics, no_log);
   return metrics.summary();

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <filesystem>
 
 #include "model/arrivals/arrival.hpp"
@@ -64,6 +65,13 @@ static void read_workload(JsonReader w, WorkloadConfig& out, const std::string& 
   if (!service.is_null())
     out.service = service.string_in({"deterministic", "exponential"}) == "exponential" ? ServiceTime::Exponential
                                                                                          : ServiceTime::Deterministic;
+  if (w.has("deadline_s")) {
+    auto deadline = w.at("deadline_s");
+    out.deadline_s = deadline.number();
+    if (!(out.deadline_s > 0) || !std::isfinite(out.deadline_s)) deadline.fail("a deadline > 0 seconds");
+  }
+  out.drop_expired = w.boolean_or("drop_expired", false);
+  if (out.drop_expired && out.deadline_s == 0) w.at("drop_expired").fail("drop_expired only with workload.deadline_s");
   w.reject_unknown_keys();
 }
 
@@ -96,15 +104,21 @@ Experiment parse_experiment(const nlohmann::json& config, const std::string& con
 
   auto servers = r.optional("servers");
   if (!servers.is_null()) {
-    auto edge = servers.optional("edge");
-    if (!edge.is_null()) {
-      x.servers.workers[index(Tier::Edge)] = static_cast<int>(edge.at("workers").integer_at_least(1));
-      edge.reject_unknown_keys();
+    for (int t = 1; t < kTiers; ++t) {
+      auto tier = servers.optional(std::string(kTierNames[t]));
+      if (tier.is_null()) continue;
+      x.servers.tier[t] = read_server_settings(tier, x.servers.tier[t]);
+      tier.reject_unknown_keys();
     }
-    auto cloud = servers.optional("cloud");
-    if (!cloud.is_null()) {
-      x.servers.workers[index(Tier::Cloud)] = static_cast<int>(cloud.at("workers").integer_at_least(1));
-      cloud.reject_unknown_keys();
+    if (servers.has("hosts")) {
+      auto hosts = servers.at("hosts");
+      for (const auto& name : hosts.keys()) {  // each entry read strictly here; host names are checked with the platform
+        auto entry = hosts.at(name);
+        if (!entry.raw().is_object()) entry.fail("an object of server settings");
+        read_server_settings(entry, ServerSettings{});
+        entry.reject_unknown_keys();
+      }
+      x.servers.hosts = hosts.raw();
     }
     if (servers.has("selection")) {
       auto selection = servers.at("selection");

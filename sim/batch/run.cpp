@@ -118,9 +118,10 @@ nlohmann::ordered_json run_experiment(const Experiment& x, RunSetup& setup, cons
   const fs::path dir(out_dir), run_dir = dir / "runs" / x.name, partial = dir / "runs" / (x.name + ".partial");
   fs::remove_all(partial);
   fs::create_directories(partial);
-  Metrics metrics = setup.accounting.new_metrics();
+  Metrics metrics = setup.new_metrics();
   try {
     RequestLog log(x.requests_csv ? (partial / "requests.csv").string() : "");
+    setup.name_servers(log);
     find_engine(x.engine, x.config_path + ": /simulation/engine").make()->run(setup, metrics, log);
     log.close();
   } catch (...) {

@@ -32,6 +32,7 @@ enum RngStream : std::uint64_t {
   kStreamShuffle = 3ULL << 56,
   kStreamPolicy = 4ULL << 56,
   kStreamSplit = 5ULL << 56,
+  kStreamSelection = 6ULL << 56,  // + a small offset per rule and tier
 };
 
 }  // namespace tiersim

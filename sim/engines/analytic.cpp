@@ -1,6 +1,12 @@
 // Analytic engine: no contention, no queueing. Every step of a request is priced in closed
 // form (compute: MACs / speed; transfer: what SimGrid's network model gives a lone flow),
-// so it matches the SimGrid engine exactly when load vanishes and runs sweeps fast.
+// so it matches the SimGrid engine exactly when load vanishes and runs sweeps fast. With no
+// load, a server never queues: a request waits only for a batch that never fills (max_wait_s on
+// a batching server) and is dropped only if that wait takes it past its deadline
+// (drop_expired). Selection rules that choose per request (round robin, random draws, load) get
+// the static rule's choice, and the summary says so (selection_note).
+#include <fmt/format.h>
+
 #include <array>
 
 #include "engines/engine.hpp"
@@ -10,17 +16,21 @@ namespace tiersim {
 
 namespace {
 
-// Routes of one device, precomputed: [from tier][to tier].
+// Hosts and routes of one device, precomputed: [from tier][to tier].
 struct DeviceRoutes {
   std::array<const HostInfo*, kTiers> host{};
+  std::array<const ServerSpec*, kTiers> server{};
   std::array<std::array<RouteInfo, kTiers>, kTiers> route{};
 };
 
 DeviceRoutes routes_for(const RunSetup& setup, int device) {
   DeviceRoutes r;
-  for (int t = 0; t < kTiers; ++t) {
-    if (setup.topology.has_host(device, Tier(t))) r.host[t] = &setup.topology.host_for(device, Tier(t));
-  }
+  r.host[0] = &setup.topology.device(device);
+  for (int t = 1; t < kTiers; ++t)
+    if (setup.topology.has_servers(Tier(t))) {
+      r.server[t] = &setup.topology.fixed_server(device, Tier(t));
+      r.host[t] = r.server[t]->host;
+    }
   for (int a = 0; a < kTiers; ++a)
     for (int b = 0; b < kTiers; ++b)
       if (a != b && r.host[a] && r.host[b]) r.route[a][b] = setup.platform.route(*r.host[a], *r.host[b]);
@@ -36,6 +46,14 @@ void AnalyticEngine::run(RunSetup& setup, Metrics& metrics, RequestLog& log) {
   Workload& workload = setup.workload;
   const Accounting& accounting = setup.accounting;
   const bool closed_loop = workload.arrivals().closed_loop();
+  const double deadline = workload.deadline_s();
+  std::vector<ServerStats> stats;
+  for (const ServerSpec& spec : setup.topology.servers()) {
+    ServerStats& s = stats.emplace_back();
+    s.name = spec.host->name;
+    s.tier = spec.host->role;
+    s.workers = spec.settings.workers;
+  }
   for (int d = 0; d < setup.topology.devices(); ++d) {
     const DeviceRoutes routes = routes_for(setup, d);
     double arrival = 0, previous_finish = 0;
@@ -45,31 +63,57 @@ void AnalyticEngine::run(RunSetup& setup, Metrics& metrics, RequestLog& log) {
       rec.device = d;
       rec.sample = workload.sample_for(rec.request);
       arrival = workload.arrivals().arrival(d, k, closed_loop ? previous_finish : arrival);
+      rec.arrival_s = arrival;
       double t = arrival;
       Walk walk(setup.walk, rec.sample, rec.request);
+      Tier held = Tier::Mobile;  // the server tier whose worker the request holds (Mobile: none)
       for (Step step = walk.next();; step = walk.next()) {
         if (step.kind == StepKind::Done) {
           accounting.finish_record(rec, step);
           break;
         }
-        if (step.kind == StepKind::Compute) {
-          const HostInfo& host = *routes.host[index(step.tier)];
-          double seconds = workload.compute_seconds(host, step, rec.request, walk.compute_steps());
-          accounting.charge_compute(rec, host, step, seconds);
-          t += seconds;
-        } else {
+        if (step.kind == StepKind::Transfer) {
+          held = Tier::Mobile;
           double seconds = setup.network.transfer_time(routes.route[index(step.tier)][index(step.to)], step.bytes);
           accounting.charge_transfer(rec, *routes.host[0], step, seconds);
           t += seconds;
+          continue;
         }
+        if (step.tier != Tier::Mobile && held != step.tier) {  // a server takes it: one service, or one batch pass
+          const ServerSpec& server = *routes.server[index(step.tier)];
+          ServerStats& s = stats[static_cast<std::size_t>(server.index)];
+          rec.server[index(step.tier)] = server.index;
+          const bool batched = server.settings.batching() && setup.profile.batch_latency(step.stage, step.tier).given();
+          const double wait = batched ? server.settings.max_wait_s : 0.0;
+          if (workload.drop_expired() && t + wait > arrival + deadline) {
+            ++s.dropped;
+            t += wait;
+            accounting.drop_record(rec, walk);
+            break;
+          }
+          s.served(wait);
+          ++s.batches;
+          rec.queue_s += wait;
+          t += wait;
+          if (!server.settings.batching()) held = step.tier;
+        }
+        const HostInfo& host = *routes.host[index(step.tier)];
+        double seconds = workload.compute_seconds(host, step, rec.request, walk.compute_steps());
+        accounting.charge_compute(rec, host, step, seconds);
+        if (step.tier != Tier::Mobile) stats[static_cast<std::size_t>(routes.server[index(step.tier)]->index)].busy_worker_s += seconds;
+        t += seconds;
       }
-      rec.arrival_s = arrival;
       rec.finish_s = previous_finish = t;
       rec.decisions = walk.decisions();
       metrics.add(rec);
       log.write(rec);
     }
   }
+  metrics.set_servers(std::move(stats));
+  if (setup.topology.per_request())
+    metrics.set_selection_note(fmt::format(
+        "the selection rule chooses per request (in turn, by draw or by load); the analytic engine has no load and "
+        "used the static rule's choice (the device's edge property, else the tier's first server)"));
 }
 
 const Engines::Registrar kAnalytic{

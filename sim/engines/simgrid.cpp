@@ -8,6 +8,11 @@
 // (host_energy.hpp). Servers with more workers than cores, and platforms whose hosts have
 // availability or state profiles, run their executions as SimGrid activities.
 //
+// A server is a FIFO queue and its free workers (see docs/DESIGN.md, "Serving layer"): a worker
+// takes the first request alone, or a batch of one stage on a batching server; arrivals to a
+// full queue and requests past their deadline at dequeue (drop_expired) are dropped. A
+// per-request selection rule chooses the server when the request is sent to the tier.
+//
 // A device serves its requests one at a time (its CPU, then its upload), in arrival order: when
 // it becomes free, its next request's steps on the device are walked at once, in closed form,
 // up to the upload, which starts (an event in that heap) when they end. Requests that end on the device never
@@ -41,20 +46,34 @@ struct Server;
 struct Request {
   RequestRecord rec;
   std::optional<Walk> walk;
-  Step step;                 // the step in progress, or the next one
-  double step_start = 0;     // when the step in progress began
-  Server* held = nullptr;    // the server whose worker this request holds
-  sg4::ActivityPtr activity; // the activity in flight (kept alive until it completes)
+  Step step;                  // the step in progress, or the next one
+  double step_start = 0;      // when the step in progress began
+  std::uint32_t serial = 0;   // changes when the object is reused: events of its past life are stale
+  std::array<Server*, kTiers> server{};  // the server chosen on each tier (nullptr: not yet)
+  Server* at = nullptr;       // the server it waits at or is served by
+  bool in_service = false;
+  double queued_at = 0;       // when it joined `at`'s queue
+  // A service (this request leads it): the compute steps it covers and their seconds, or the
+  // members of its batch (itself first).
+  std::vector<Step> steps;
+  std::vector<double> step_seconds;
+  std::vector<Request*> batch;
+  double service_start = 0;
+  sg4::ActivityPtr activity;  // the activity in flight (kept alive until it completes)
 };
 
-// A server host: its workers and FIFO queue.
+// A server: its workers, FIFO queue and statistics.
 struct Server {
+  const ServerSpec* spec = nullptr;
   const HostInfo* host = nullptr;
-  bool closed_form = true;      // each worker has a core of its own
-  std::vector<double> free_at;  // closed form: a min-heap of the times each worker is free
-  int free_workers = 0;         // simulated: idle workers
-  std::deque<Request*> waiting; // simulated: requests waiting for a worker, in arrival order
+  bool closed_form = true;        // each worker has a core of its own: services in closed form
+  int free_workers = 0;
+  long long in_service = 0;       // requests being served (batch members each)
+  std::deque<Request*> waiting;   // requests waiting for a worker, in arrival order
+  double batch_due = -1;          // instant a batch timer is armed for (-1: none)
   HostEnergyMeter energy;
+  ServerStats stats;
+  ServerLoad load() const { return {static_cast<long long>(waiting.size()), in_service}; }
 };
 
 // What the engine touches of a device per request, in one place: with 10 000 devices each
@@ -62,8 +81,8 @@ struct Server {
 struct Device {
   long long next = 0;        // index of its next request
   double last_arrival = 0;   // arrival time of its latest request
-  std::array<sg4::Host*, kTiers> host{};  // its own host, then the server it uses on each tier
-  std::array<Server*, kTiers> server{};   // its server on each tier (nullptr on Mobile)
+  sg4::Host* host = nullptr; // its own host
+  std::array<Server*, kTiers> server{};  // its server on each tier when the rule chooses once per device
   HostEnergyMeter energy;
 };
 
@@ -71,49 +90,56 @@ class EventRun {
  public:
   EventRun(RunSetup& setup, Metrics& metrics, RequestLog& log);
   void start();
-  // After SimGrid's run: checks every request completed, reports host and link energy.
+  // After SimGrid's run: checks every request completed, reports host and link energy and the servers.
   void finish();
 
  private:
   void device_free(int d, double t);
   double device_steps(Request* r, double t);
-  void advance(Request* r, double t);
+  void advance(Request* r);
   double compute_closed_form(Request* r, HostEnergyMeter& meter, double start);
-  bool take_worker(Request* r, Server& server, double& t);
-  void release_worker(Request* r, double t);
+  Server* server_for(Request* r, Tier tier);
+  void arrive(Server& s, Request* r);
+  void dispatch(Server& s);
+  bool take_batch(Server& s, std::vector<Request*>& members);
+  void start_service(Server& s, std::vector<Request*>& members);
+  void service_done(Request* leader);
+  void batch_due(Request* r);
+  void drop(Request* r);
   using Action = void (EventRun::*)(Request*);
   void at(double t, Request* r, Action action);
   void arm();
   void fire();
   void start_transfer(Request* r);
-  void start_exec(Request* r);
+  void start_device_exec(Request* r);
   void completed(const sg4::Activity& activity);
   void finish_request(Request* r, double t);
   Request* new_request(int d, long long k, double arrival);
   double now() const { return sg4::Engine::get_clock(); }
-  // The energy meter of device d's host on `tier`: its own CPU, or the server it uses there.
-  HostEnergyMeter& meter_of(int d, Tier tier) {
-    return tier == Tier::Mobile ? devices_[d].energy : devices_[d].server[index(tier)]->energy;
-  }
 
   RunSetup& setup_;
   Metrics& metrics_;
   RequestLog& log_;
   const bool closed_loop_;
   const bool closed_form_execs_;  // hosts keep a constant speed: executions can be closed form
+  const bool per_request_selection_;
+  const double deadline_s_;
+  const bool drop_expired_;
   std::vector<Device> devices_;
-  std::vector<Server> servers_;
+  std::vector<Server> servers_;  // as Topology::servers()
   std::vector<std::unique_ptr<Request>> requests_;      // every Request object, reused
   std::vector<Request*> spare_;
+  std::vector<Request*> members_;  // scratch: the batch being formed
   std::vector<sg4::ActivityPtr> retired_;  // completed activities SimGrid may still be using
-  // Future instants (an upload that starts when the device's compute ends, ...): a binary
-  // min-heap here, with one SimGrid timer armed at its earliest. SimGrid's own timer heap (a
-  // Fibonacci heap of allocated nodes) would hold one timer per device: 6.4 % of the cycles at
-  // 10 000 devices (perf), 0.6 % this way. Ties run in the order they were scheduled.
+  // Future instants (an upload that starts when the device's compute ends, a service that
+  // ends, ...): a binary min-heap here, with one SimGrid timer armed at its earliest. SimGrid's
+  // own timer heap (a Fibonacci heap of allocated nodes) would hold one timer per device: 6.4 %
+  // of the cycles at 10 000 devices (perf), 0.6 % this way. Ties run in the order they were scheduled.
   struct Event {
     double t;
     std::uint64_t seq;
     Request* r;
+    std::uint32_t serial;
     Action action;
     bool operator>(const Event& o) const { return t > o.t || (t == o.t && seq > o.seq); }
   };
@@ -132,28 +158,28 @@ EventRun::EventRun(RunSetup& setup, Metrics& metrics, RequestLog& log)
       log_(log),
       closed_loop_(setup.workload.arrivals().closed_loop()),
       closed_form_execs_(!setup.platform.has_profiles()),
+      per_request_selection_(setup.topology.per_request()),
+      deadline_s_(setup.workload.deadline_s()),
+      drop_expired_(setup.workload.drop_expired()),
       devices_(static_cast<std::size_t>(setup.topology.devices())) {
-  std::map<const HostInfo*, std::size_t> index;
   const Topology& topology = setup.topology;
-  for (int d = 0; d < topology.devices(); ++d)
-    for (int t = 1; t < kTiers; ++t)
-      if (topology.has_host(d, Tier(t)) && !index.count(&topology.host_for(d, Tier(t))))
-        index.emplace(&topology.host_for(d, Tier(t)), index.size());
-  servers_.resize(index.size());
-  for (const auto& [host, i] : index) {
-    Server& s = servers_[i];
-    s.host = host;
-    const int workers = topology.workers(host->role);
-    s.closed_form = closed_form_execs_ && workers <= host->cores;
-    s.free_at.assign(static_cast<std::size_t>(workers), 0.0);
-    s.free_workers = workers;
+  servers_.resize(topology.servers().size());
+  for (const ServerSpec& spec : topology.servers()) {
+    Server& s = servers_[static_cast<std::size_t>(spec.index)];
+    s.spec = &spec;
+    s.host = spec.host;
+    s.closed_form = closed_form_execs_ && spec.settings.workers <= spec.host->cores;
+    s.free_workers = spec.settings.workers;
+    s.stats.name = spec.host->name;
+    s.stats.tier = spec.host->role;
+    s.stats.workers = spec.settings.workers;
   }
   for (int d = 0; d < topology.devices(); ++d) {
-    Device& dev = devices_[d];
-    for (int t = 0; t < kTiers; ++t)
-      if (topology.has_host(d, Tier(t))) dev.host[t] = topology.host_for(d, Tier(t)).host;
+    Device& dev = devices_[static_cast<std::size_t>(d)];
+    dev.host = topology.device(d).host;
     for (int t = 1; t < kTiers; ++t)
-      if (topology.has_host(d, Tier(t))) dev.server[t] = &servers_[index.at(&topology.host_for(d, Tier(t)))];
+      if (topology.has_servers(Tier(t)) && !per_request_selection_)
+        dev.server[t] = &servers_[static_cast<std::size_t>(topology.fixed_server(d, Tier(t)).index)];
   }
   for (int d = 0; d < static_cast<int>(devices_.size()); ++d) expected_ += setup.workload.requests_of(d);
 }
@@ -172,13 +198,16 @@ Request* EventRun::new_request(int d, long long k, double arrival) {
     spare_.pop_back();
   }
   const std::uint64_t id = setup_.workload.request_id(d, k);
+  ++r->serial;
   r->rec = RequestRecord{};
   r->rec.request = id;
   r->rec.device = d;
   r->rec.sample = setup_.workload.sample_for(id);
   r->rec.arrival_s = arrival;
   r->walk.emplace(setup_.walk, r->rec.sample, id);
-  r->held = nullptr;
+  r->server = devices_[static_cast<std::size_t>(d)].server;
+  r->at = nullptr;
+  r->in_service = false;
   r->step = r->walk->next();
   return r;
 }
@@ -186,7 +215,7 @@ Request* EventRun::new_request(int d, long long k, double arrival) {
 // Device d is free from time t: its next requests start, one after the other, until one leaves
 // the device (it is then busy until that upload ends; in closed loop until the request ends).
 void EventRun::device_free(int d, double t) {
-  Device& dev = devices_[d];
+  Device& dev = devices_[static_cast<std::size_t>(d)];
   while (dev.next < setup_.workload.requests_of(d)) {
     const long long k = dev.next++;
     const double arrival = setup_.workload.arrivals().arrival(d, k, closed_loop_ ? t : dev.last_arrival);
@@ -212,91 +241,238 @@ double EventRun::device_steps(Request* r, double t) {
       case StepKind::Compute:
         if (!closed_form_execs_) {
           r->step_start = t;
-          at(t, r, &EventRun::start_exec);
+          at(t, r, &EventRun::start_device_exec);
           return -1;
         }
-        t = compute_closed_form(r, meter_of(r->rec.device, Tier::Mobile), t);
+        t = compute_closed_form(r, devices_[static_cast<std::size_t>(r->rec.device)].energy, t);
         r->step = r->walk->next();
         break;
     }
   }
 }
 
-// Charges r's compute step run from `start` on the step's host; returns when it ends.
+// Charges r's compute step run on its device from `start`; returns when it ends.
 double EventRun::compute_closed_form(Request* r, HostEnergyMeter& meter, double start) {
-  const HostInfo& host = setup_.topology.host_for(r->rec.device, r->step.tier);
+  const HostInfo& host = setup_.topology.device(r->rec.device);
   const double seconds = setup_.workload.compute_seconds(host, r->step, r->rec.request, r->walk->compute_steps());
   meter.add_execution(start, start + seconds);
   setup_.accounting.charge_compute(r->rec, host, r->step, seconds);
   return start + seconds;
 }
 
-// Performs r's steps after it left its device, from time t (now, or later once it holds a
-// closed-form worker), until it waits for an activity or a worker, or ends.
-void EventRun::advance(Request* r, double t) {
-  while (true) {
-    switch (r->step.kind) {
-      case StepKind::Done:
-        release_worker(r, t);
-        finish_request(r, t);
-        return;
-      case StepKind::Transfer:
-        release_worker(r, t);
-        r->step_start = t;
-        at(t, r, &EventRun::start_transfer);
-        return;
-      case StepKind::Compute: {
-        Server& server = *devices_[r->rec.device].server[index(r->step.tier)];
-        if (!take_worker(r, server, t)) return;  // queued: resumes when a worker is handed over
-        if (!server.closed_form) {
-          r->step_start = t;
-          start_exec(r);
-          return;
-        }
-        t = compute_closed_form(r, server.energy, t);
-        r->step = r->walk->next();
-        break;
-      }
-    }
+// Performs r's next step now that it left its device: a transfer, a server's service, or the end.
+void EventRun::advance(Request* r) {
+  switch (r->step.kind) {
+    case StepKind::Done:
+      finish_request(r, now());
+      return;
+    case StepKind::Transfer:
+      r->step_start = now();
+      start_transfer(r);
+      return;
+    case StepKind::Compute:
+      arrive(*server_for(r, r->step.tier), r);
+      return;
   }
 }
 
-// Gives r a worker of `server` unless it holds one. Closed form: the earliest free worker, from
-// when it is free (FIFO: requests reach a server in time order). Simulated: a free worker now,
-// or r joins the queue (returns false).
-bool EventRun::take_worker(Request* r, Server& server, double& t) {
-  if (r->held == &server) return true;
-  if (server.closed_form) {
-    std::pop_heap(server.free_at.begin(), server.free_at.end(), std::greater<>());
-    t = std::max(t, server.free_at.back());
-    server.free_at.pop_back();
-  } else if (server.free_workers == 0) {
-    server.waiting.push_back(r);
-    return false;
-  } else {
-    --server.free_workers;
+// The server of `tier` r uses: chosen once per device, or by the rule when the request is sent
+// there (seeing every server's load at that instant).
+Server* EventRun::server_for(Request* r, Tier tier) {
+  Server*& chosen = r->server[index(tier)];
+  if (!chosen) {
+    const auto& candidates = setup_.topology.servers_of(tier);
+    const std::function<ServerLoad(std::size_t)> load = [&](std::size_t i) {
+      return servers_[static_cast<std::size_t>(candidates[i]->index)].load();
+    };
+    chosen = &servers_[static_cast<std::size_t>(setup_.topology.select(r->rec.device, tier, r->rec.request, load).index)];
   }
-  r->held = &server;
+  r->rec.server[index(tier)] = chosen->spec->index;
+  return chosen;
+}
+
+// r reaches server s for its next compute step: it is dropped if the queue is full, else it
+// queues (and is served at once when a worker is free).
+void EventRun::arrive(Server& s, Request* r) {
+  const long long capacity = s.spec->settings.queue_capacity;
+  const bool served_at_once = s.free_workers > 0 && s.waiting.empty();
+  if (capacity >= 0 && !served_at_once && static_cast<long long>(s.waiting.size()) >= capacity) {
+    ++s.stats.dropped;
+    drop(r);
+    return;
+  }
+  r->at = &s;
+  r->queued_at = now();
+  s.waiting.push_back(r);
+  dispatch(s);
+  // The queue only grows at arrivals, so its maximum is seen here.
+  s.stats.max_queue = std::max(s.stats.max_queue, static_cast<long long>(s.waiting.size()));
+}
+
+// Hands free workers of s to waiting requests (or batches) while it can.
+void EventRun::dispatch(Server& s) {
+  while (s.free_workers > 0 && !s.waiting.empty()) {
+    if (!take_batch(s, members_)) return;
+    if (!members_.empty()) start_service(s, members_);
+  }
+}
+
+// Takes from s's queue what a free worker serves next into `members`: the first request alone,
+// or on a batching server the waiting requests of its stage (up to max_batch, in queue order)
+// once there are max_batch of them or the first has waited max_wait_s. Requests past their
+// deadline are dropped here (drop_expired). Returns false when the worker should wait (a batch
+// timer is then armed); `members` may come back empty after drops.
+bool EventRun::take_batch(Server& s, std::vector<Request*>& members) {
+  members.clear();
+  const double t = now();
+  auto expired = [&](const Request* r) { return drop_expired_ && t > r->rec.arrival_s + deadline_s_; };
+  Request* first = s.waiting.front();
+  if (expired(first)) {
+    s.waiting.pop_front();
+    ++s.stats.dropped;
+    drop(first);
+    return true;
+  }
+  const ServerSettings& settings = s.spec->settings;
+  const BatchLatency& model = setup_.profile.batch_latency(first->step.stage, s.host->role);
+  if (!settings.batching() || !model.given()) {
+    s.waiting.pop_front();
+    members.push_back(first);
+    return true;
+  }
+  const int stage = first->step.stage;
+  long long same_stage = 0;
+  for (const Request* r : s.waiting)
+    if (r->step.stage == stage && ++same_stage == settings.max_batch) break;
+  const double due = first->queued_at + settings.max_wait_s;
+  if (same_stage < settings.max_batch && t < due) {
+    if (s.batch_due != due) {
+      s.batch_due = due;
+      at(due, first, &EventRun::batch_due);
+    }
+    return false;
+  }
+  // The batch: requests of the stage in queue order (expired ones dropped), the others stay.
+  std::deque<Request*> rest;
+  for (Request* r : s.waiting) {
+    if (r->step.stage != stage || static_cast<int>(members.size()) == settings.max_batch) {
+      rest.push_back(r);
+    } else if (expired(r)) {
+      ++s.stats.dropped;
+      drop(r);
+    } else {
+      members.push_back(r);
+    }
+  }
+  s.waiting.swap(rest);
   return true;
 }
 
-// r's worker is free from time t; a simulated server hands it to the first request waiting.
-void EventRun::release_worker(Request* r, double t) {
-  Server* server = r->held;
-  if (!server) return;
-  r->held = nullptr;
-  if (server->closed_form) {
-    server->free_at.push_back(t);
-    std::push_heap(server->free_at.begin(), server->free_at.end(), std::greater<>());
-  } else if (server->waiting.empty()) {
-    ++server->free_workers;
-  } else {
-    Request* next = server->waiting.front();
-    server->waiting.pop_front();
-    next->held = server;
-    next->step_start = t;
-    start_exec(next);
+// A batch timer fired: the first request of a batching server's queue has waited max_wait_s.
+void EventRun::batch_due(Request* r) {
+  Server* s = r->at;
+  if (!s || r->in_service) return;
+  if (s->batch_due == now()) s->batch_due = -1;
+  dispatch(*s);
+}
+
+// A worker of s starts serving `members` now. One request alone is served for all its compute
+// steps on this tier in a row (its walk read ahead: policies decide from the trace row alone);
+// a batch serves one step of each member and takes the stage's batched latency t(b) / t(1)
+// times the members' mean single time. Closed-form servers schedule the end; others run it as a
+// SimGrid execution.
+void EventRun::start_service(Server& s, std::vector<Request*>& members) {
+  const double t = now();
+  --s.free_workers;
+  ++s.stats.batches;
+  Request* leader = members.front();
+  leader->batch.assign(members.begin(), members.end());
+  leader->steps.clear();
+  leader->step_seconds.clear();
+  double duration = 0;
+  for (Request* m : members) {
+    const double wait = t - m->queued_at;
+    s.stats.served(wait);
+    m->rec.queue_s += wait;
+    m->in_service = true;
   }
+  s.in_service += static_cast<long long>(members.size());
+  const bool batching = s.spec->settings.batching();
+  if (members.size() == 1 && !(batching && setup_.profile.batch_latency(leader->step.stage, s.host->role).given())) {
+    // Every compute step on this tier in a row, in one service (one step on a batching server:
+    // its next stage goes through the batch queue again).
+    while (leader->step.kind == StepKind::Compute && leader->step.tier == s.host->role &&
+           !(batching && !leader->steps.empty())) {
+      const double seconds = setup_.workload.compute_seconds(*s.host, leader->step, leader->rec.request,
+                                                              leader->walk->compute_steps());
+      leader->steps.push_back(leader->step);
+      leader->step_seconds.push_back(seconds);
+      duration += seconds;
+      leader->step = leader->walk->next();
+    }
+  } else {
+    double sum = 0;
+    for (Request* m : members)
+      sum += setup_.workload.compute_seconds(*s.host, m->step, m->rec.request, m->walk->compute_steps());
+    const int b = static_cast<int>(members.size());
+    duration = sum / b * setup_.profile.batch_latency(leader->step.stage, s.host->role).factor(b);
+  }
+  leader->service_start = t;
+  if (s.closed_form) {
+    s.energy.add_execution(t, t + duration);
+    at(t + duration, leader, &EventRun::service_done);
+    return;
+  }
+  s.energy.running_changes(t, +1, s.host->cores);
+  auto exec = sg4::Exec::init();
+  exec->set_flops_amount(duration * s.host->speed)->set_host(s.host->host);
+  exec->set_data(leader);
+  leader->activity = exec;
+  exec->start();
+}
+
+// The service `leader` leads ended now: its steps are charged, its worker is free, its members
+// go on (to a transfer, the end, or this server's queue again for their next batched stage).
+void EventRun::service_done(Request* leader) {
+  Server& s = *leader->at;
+  const double t = now(), elapsed = t - leader->service_start;
+  if (!s.closed_form) s.energy.running_changes(t, -1, s.host->cores);
+  s.stats.busy_worker_s += elapsed;
+  ++s.free_workers;
+  const auto b = static_cast<long long>(leader->batch.size());
+  s.in_service -= b;
+  if (b == 1) {  // one request, one or more steps
+    double planned = 0;
+    for (double x : leader->step_seconds) planned += x;
+    for (std::size_t i = 0; i < leader->steps.size(); ++i)
+      setup_.accounting.charge_compute(leader->rec, *s.host, leader->steps[i],
+                                       planned > 0 ? elapsed * leader->step_seconds[i] / planned : 0.0);
+    if (leader->steps.empty()) {  // served as a batch of one
+      setup_.accounting.charge_compute(leader->rec, *s.host, leader->step, elapsed);
+      leader->step = leader->walk->next();
+    }
+    leader->at = nullptr;
+    leader->in_service = false;
+    advance(leader);
+  } else {
+    // A copy: advancing a member may start other services (and reuse finished requests).
+    const std::vector<Request*> members(leader->batch.begin(), leader->batch.end());
+    for (Request* m : members) {
+      setup_.accounting.charge_compute(m->rec, *s.host, m->step, elapsed / static_cast<double>(b));
+      m->step = m->walk->next();
+      m->at = nullptr;
+      m->in_service = false;
+    }
+    for (Request* m : members) advance(m);
+  }
+  dispatch(s);
+}
+
+// A server dropped r: it is answered by the deepest exit already computed on its device, or lost.
+void EventRun::drop(Request* r) {
+  r->at = nullptr;
+  setup_.accounting.drop_record(r->rec, *r->walk);
+  finish_request(r, now());
 }
 
 // Runs `action` on r at time t: now, or when the timer armed for the event queue fires.
@@ -305,7 +481,7 @@ void EventRun::at(double t, Request* r, Action action) {
     (this->*action)(r);
     return;
   }
-  events_.push_back({t, scheduled_++, r, action});
+  events_.push_back({t, scheduled_++, r, r->serial, action});
   std::push_heap(events_.begin(), events_.end(), std::greater<>());
   if (!firing_) arm();
 }
@@ -321,7 +497,7 @@ void EventRun::arm() {
 }
 
 // The armed timer fired: runs every event due now (in time, then scheduling order), then arms
-// the timer for the next one.
+// the timer for the next one. Events of a request object since reused are skipped.
 void EventRun::fire() {
   timer_ = nullptr;  // SimGrid deletes a timer once it ran
   firing_ = true;
@@ -330,27 +506,29 @@ void EventRun::fire() {
     std::pop_heap(events_.begin(), events_.end(), std::greater<>());
     const Event e = events_.back();
     events_.pop_back();
-    (this->*e.action)(e.r);
+    if (e.r->serial == e.serial) (this->*e.action)(e.r);
   }
   firing_ = false;
   arm();
 }
 
 void EventRun::start_transfer(Request* r) {
-  const int d = r->rec.device;
-  const Device& dev = devices_[d];
-  auto comm = sg4::Comm::sendto_init(dev.host[index(r->step.tier)], dev.host[index(r->step.to)]);
+  const Device& dev = devices_[static_cast<std::size_t>(r->rec.device)];
+  sg4::Host* from = r->step.tier == Tier::Mobile ? dev.host : r->server[index(r->step.tier)]->host->host;
+  sg4::Host* to = r->step.to == Tier::Mobile ? dev.host : server_for(r, r->step.to)->host->host;
+  auto comm = sg4::Comm::sendto_init(from, to);
   comm->set_payload_size(static_cast<std::uint64_t>(r->step.bytes));
   comm->set_data(r);
   r->activity = comm;
   comm->start();
 }
 
-void EventRun::start_exec(Request* r) {
-  const HostInfo& host = setup_.topology.host_for(r->rec.device, r->step.tier);
+// A compute step on the device as a SimGrid execution (platforms whose hosts change speed).
+void EventRun::start_device_exec(Request* r) {
+  const HostInfo& host = setup_.topology.device(r->rec.device);
   const double flops =
       setup_.workload.compute_seconds(host, r->step, r->rec.request, r->walk->compute_steps()) * host.speed;
-  meter_of(r->rec.device, r->step.tier).running_changes(now(), +1, host.cores);
+  devices_[static_cast<std::size_t>(r->rec.device)].energy.running_changes(now(), +1, host.cores);
   auto exec = sg4::Exec::init();
   exec->set_flops_amount(flops)->set_host(host.host);
   exec->set_data(r);
@@ -368,28 +546,32 @@ void EventRun::completed(const sg4::Activity& activity) {
     return;
   }
   retired_.push_back(std::move(r->activity));
+  if (r->in_service) {  // a server's execution
+    service_done(r);
+    return;
+  }
   const double t = now();
   const int d = r->rec.device;
   const Step step = r->step;
   if (step.kind == StepKind::Transfer) {
     setup_.accounting.charge_transfer(r->rec, setup_.topology.device(d), step, t - r->step_start);
-  } else {
-    const HostInfo& host = setup_.topology.host_for(d, step.tier);
-    meter_of(d, step.tier).running_changes(t, -1, host.cores);
+  } else {  // the device's own execution
+    const HostInfo& host = setup_.topology.device(d);
+    devices_[static_cast<std::size_t>(d)].energy.running_changes(t, -1, host.cores);
     setup_.accounting.charge_compute(r->rec, host, step, t - r->step_start);
   }
   r->step = r->walk->next();
-  if (step.kind == StepKind::Compute && step.tier == Tier::Mobile) {  // still on the device
+  if (step.kind == StepKind::Compute) {  // still on the device
     if (const double free = device_steps(r, t); free >= 0) device_free(d, free);
     return;
   }
-  advance(r, t);
-  const bool left_device = step.kind == StepKind::Transfer && step.tier == Tier::Mobile;
+  advance(r);
+  const bool left_device = step.tier == Tier::Mobile;
   if (left_device && !closed_loop_) device_free(d, t);
 }
 
 void EventRun::finish_request(Request* r, double t) {
-  setup_.accounting.finish_record(r->rec, r->step);
+  if (r->rec.outcome == Outcome::Served) setup_.accounting.finish_record(r->rec, r->step);
   r->rec.decisions = r->walk->decisions();
   r->rec.finish_s = t;
   metrics_.add(r->rec);
@@ -398,7 +580,8 @@ void EventRun::finish_request(Request* r, double t) {
   spare_.push_back(r);
   // Closed loop: the device's next request follows the end of this one (for a request that
   // ended on the device, device_free's own loop goes on).
-  if (closed_loop_ && r->rec.exit_tier != Tier::Mobile) device_free(r->rec.device, t);
+  if (closed_loop_ && (r->rec.outcome != Outcome::Served || r->rec.exit_tier != Tier::Mobile))
+    device_free(r->rec.device, t);
 }
 
 void EventRun::finish() {
@@ -415,6 +598,9 @@ void EventRun::finish() {
   std::array<double, kTiers> joules{};
   for (const auto& [host, meter] : meters) joules[index(host->role)] += meter->joules(*host);
   metrics_.set_host_busy_energy(joules);
+  std::vector<ServerStats> stats;
+  for (auto& s : servers_) stats.push_back(std::move(s.stats));
+  metrics_.set_servers(std::move(stats));
   if (setup_.platform.has_link_energy()) {
     double link_joules = 0;
     for (auto* link : setup_.session.engine().get_all_links()) link_joules += sg_link_get_consumed_energy(link);
@@ -433,7 +619,7 @@ class SimgridEngine final : public Engine {
 };
 
 const Engines::Registrar kSimgrid{
-    {"simgrid", "SimGrid 3.32: transfers share links, servers queue, devices serve one request at a time", false,
+    {"simgrid", "SimGrid 3.32: transfers share links, servers queue (and batch, and drop), devices serve one request at a time", false,
      [] { return std::make_unique<SimgridEngine>(); }}};
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 
 #include "core/error.hpp"
@@ -15,6 +16,54 @@ static int read_bits(JsonReader r) {
   long long b = r.integer();
   if (b != 1 && b != 2 && b != 4 && b != 8 && b != 16 && b != 32) r.fail(fmt::format("a bit width in {{{}}}, got {}", fmt::join(kBitWidths, ", "), b));
   return static_cast<int>(b);
+}
+
+double BatchLatency::at(int b) const {
+  if (linear) return a + c * b;
+  auto hi = std::lower_bound(batch.begin(), batch.end(), static_cast<double>(b));
+  const auto i = static_cast<std::size_t>(hi - batch.begin());
+  if (batch[i] == b || i == 0) return seconds[i];
+  const double w = (b - batch[i - 1]) / (batch[i] - batch[i - 1]);  // linear between listed sizes
+  return seconds[i - 1] + w * (seconds[i] - seconds[i - 1]);
+}
+
+// `batch_latency_s`: [t(1), t(2), ..], {"batch": [1, ..], "seconds": [..]} (sizes increasing from
+// 1, latencies increasing with them) or {"a": .., "c": ..} with t(1) > 0 and c >= 0.
+static BatchLatency read_batch_latency(JsonReader r) {
+  BatchLatency model;
+  if (r.raw().is_object() && r.has("a")) {
+    model.linear = true;
+    model.a = r.at("a").number_in(-1e9, 1e9);
+    model.c = r.at("c").number_in(0, 1e9);
+    r.reject_unknown_keys();
+    if (!(model.at(1) > 0)) r.fail("a + c > 0 (the time of a batch of one)");
+    return model;
+  }
+  JsonReader sizes = r, times = r;
+  if (r.raw().is_object()) {
+    sizes = r.at("batch");
+    times = r.at("seconds");
+    r.reject_unknown_keys();
+    if (sizes.array_size() != times.array_size())
+      times.fail(fmt::format("as many latencies as batch sizes ({})", sizes.array_size()));
+  } else if (!r.raw().is_array()) {
+    r.fail("[t(1), t(2), ..], {\"batch\": [1, ..], \"seconds\": [..]} or {\"a\": .., \"c\": ..} (seconds)");
+  }
+  if (times.array_size() == 0) times.fail("at least the latency of a batch of one");
+  for (std::size_t i = 0; i < times.array_size(); ++i) {
+    const double b = r.raw().is_object() ? static_cast<double>(sizes.element(i).integer_at_least(1)) : static_cast<double>(i + 1);
+    if (i == 0 && b != 1) sizes.element(0).fail("the table to start at b = 1");
+    if (i > 0 && !(b > model.batch.back())) sizes.element(i).fail("batch sizes in increasing order");
+    auto e = times.element(i);
+    const double t = e.number_in(0, 1e9);
+    if (i == 0 && !(t > 0)) e.fail("t(1) > 0 seconds");
+    if (i > 0 && !(t > model.seconds.back()))
+      e.fail(fmt::format("a latency increasing in b: t({}) = {} after t({}) = {}", b, t, model.batch.back(),
+                         model.seconds.back()));
+    model.batch.push_back(b);
+    model.seconds.push_back(t);
+  }
+  return model;
 }
 
 int ModelProfile::max_exit() const {
@@ -42,6 +91,7 @@ static TierModel read_tier(JsonReader r, int stage_count) {
     fm.bits = read_bits(full.at("bits"));
     fm.exit = static_cast<int>(full.at("exit").integer_at_least(0));
     fm.layers = full.number_or("layers", stage_count);
+    if (full.has("batch_latency_s")) fm.batch = read_batch_latency(full.at("batch_latency_s"));
     if (fm.layers <= 0) full.at("layers").fail("a positive number of layers");
     full.reject_unknown_keys();
     tm.full_model = fm;
@@ -68,6 +118,7 @@ ModelProfile load_profile(const std::string& path) {
     st.bits = read_bits(s.at("bits"));
     st.output_bytes = s.at("output_bytes").number_in(0, 1e15);
     st.layers = s.number_or("layers", 1);
+    if (s.has("batch_latency_s")) st.batch = read_batch_latency(s.at("batch_latency_s"));
     if (st.layers <= 0) s.at("layers").fail("a positive number of layers");
     auto e = s.optional("exit");
     if (!e.is_null()) {

@@ -24,6 +24,20 @@ void Accounting::finish_record(RequestRecord& rec, const Step& done) const {
   rec.correct = done.prediction == rec.label;
 }
 
+void Accounting::drop_record(RequestRecord& rec, const Walk& walk, bool lost_to_failure) const {
+  if (const auto answer = walk.answer_on_device(); answer && !lost_to_failure) {
+    finish_record(rec, *answer);
+    rec.outcome = Outcome::DroppedAnsweredOnDevice;
+  } else {
+    rec.exit = -1;
+    rec.label = trace_.label(rec.sample);
+    rec.correct = false;
+    rec.outcome = Outcome::Lost;
+  }
+  rec.dropped = !lost_to_failure;
+  rec.lost_to_failure = lost_to_failure;
+}
+
 Metrics Accounting::new_metrics() const {
   double fp32_reference_j = 0;  // the all-full-precision network: every stage at 32 bits
   for (const auto& stage : profile_.stages) fp32_reference_j += config_.mac_energy.joules(stage.macs, 32);

@@ -38,6 +38,10 @@ class Accounting {
   void charge_transfer(RequestRecord& rec, const HostInfo& device, const Step& step, double seconds) const;
   // The request ended at `done`: its exit, tier, label and whether the answer was right.
   void finish_record(RequestRecord& rec, const Step& done) const;
+  // A server dropped the request (or it was lost to a failure): it is answered by the deepest
+  // exit already computed on the device if there is one (not after a failure: the device
+  // does not know in time), else it is lost.
+  void drop_record(RequestRecord& rec, const Walk& walk, bool lost_to_failure = false) const;
   // An empty accumulator for this run (reference energies, which metrics are reported).
   Metrics new_metrics() const;
 

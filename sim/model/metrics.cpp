@@ -56,17 +56,29 @@ Metrics::Metrics(int exits, std::vector<std::string> class_names, double fp32_re
       class_names_(std::move(class_names)),
       exits_by_class_(class_names_.size()),
       correct_by_class_(class_names_.size(), 0),
-      fp32_reference_j_(fp32_reference_j) {}
+      fp32_reference_j_(fp32_reference_j),
+      lost_by_class_(class_names_.size(), 0) {}
 
 void Metrics::add(const RequestRecord& r) {
   ++requests_;
-  correct_ += r.correct ? 1 : 0;
-  ++exits_by_tier_[index(r.exit_tier)];
-  ++exits_by_index_.at(static_cast<std::size_t>(r.exit));
-  ++exits_by_class_.at(static_cast<std::size_t>(r.label))[index(r.exit_tier)];
-  correct_by_class_[static_cast<std::size_t>(r.label)] += r.correct ? 1 : 0;
-  latency_sum_ += r.latency_s();
-  latency_.add(r.latency_s());
+  dropped_ += r.dropped ? 1 : 0;
+  lost_to_failures_ += r.lost_to_failure ? 1 : 0;
+  const bool answered = r.outcome != Outcome::Lost;
+  if (deadline_s_ > 0 && (!answered || r.latency_s() > deadline_s_)) ++slo_violations_;
+  if (!answered) {
+    ++lost_;
+    ++lost_by_class_.at(static_cast<std::size_t>(r.label));
+  } else {
+    dropped_on_device_ += r.outcome == Outcome::DroppedAnsweredOnDevice ? 1 : 0;
+    ++answered_;
+    correct_ += r.correct ? 1 : 0;
+    ++exits_by_tier_[index(r.exit_tier)];
+    ++exits_by_index_.at(static_cast<std::size_t>(r.exit));
+    ++exits_by_class_.at(static_cast<std::size_t>(r.label))[index(r.exit_tier)];
+    correct_by_class_[static_cast<std::size_t>(r.label)] += r.correct ? 1 : 0;
+    latency_sum_ += r.latency_s();
+    latency_.add(r.latency_s());
+  }
   for (int t = 0; t < kTiers; ++t) {
     compute_j_[t] += r.compute_j[t];
     host_busy_j_[t] += r.host_busy_j[t];
@@ -95,7 +107,7 @@ nlohmann::ordered_json Metrics::summary() const {
                                                                   &class_exit_cloud};
   for (std::size_t k = 0; k < class_names_.size(); ++k) {
     const auto& tiers = exits_by_class_[k];
-    const double count = static_cast<double>(tiers[0] + tiers[1] + tiers[2]);
+    const double count = static_cast<double>(tiers[0] + tiers[1] + tiers[2] + lost_by_class_[k]);
     if (count == 0) continue;
     put(s, class_requests, static_cast<std::uint64_t>(count), class_names_[k]);
     put(s, class_accuracy, static_cast<double>(correct_by_class_[k]) / count, class_names_[k]);
@@ -109,7 +121,8 @@ nlohmann::ordered_json Metrics::summary() const {
   std::vector<double> percentiles = latency_.quantiles(steps);
   percentiles.insert(percentiles.begin(), latency_.min());
   percentiles.push_back(latency_.max());
-  put(s, latency_mean, latency_sum_ / n);
+  // Latencies are over the requests that were answered (a lost request has none).
+  put(s, latency_mean, answered_ > 0 ? latency_sum_ / static_cast<double>(answered_) : 0.0);
   put(s, latency_p50, percentiles[50]);
   put(s, latency_p95, percentiles[95]);
   put(s, latency_p99, percentiles[99]);
@@ -133,6 +146,34 @@ nlohmann::ordered_json Metrics::summary() const {
   put(s, offloaded_bytes, bytes_up_ / n);
   put(s, policy_decisions, decisions_);
   put(s, simulated_time, last_finish_s_);
+  put(s, dropped_fraction, static_cast<double>(dropped_) / n);
+  put(s, dropped_on_device, static_cast<double>(dropped_on_device_) / n);
+  put(s, lost_fraction, static_cast<double>(lost_) / n);
+  if (report_failures_) {
+    put(s, lost_to_failures, lost_to_failures_);
+    put(s, resent_after_failures, resent_);
+  }
+  if (deadline_s_ > 0) {
+    put(s, slo_deadline, deadline_s_);
+    put(s, slo_violation, static_cast<double>(slo_violations_) / n);
+  }
+  s["servers"] = nlohmann::ordered_json::object();
+  for (const auto& server : servers_) {
+    const auto q = server.queue.quantiles({0.95});
+    put(s, server_tier, tier_name(server.tier), server.name);
+    put(s, server_workers, server.workers, server.name);
+    put(s, server_requests, server.requests, server.name);
+    put(s, server_utilisation,
+        last_finish_s_ > 0 ? server.busy_worker_s / (server.workers * last_finish_s_) : 0.0, server.name);
+    put(s, server_mean_queue, server.requests ? server.queue_sum_s / static_cast<double>(server.requests) : 0.0,
+        server.name);
+    put(s, server_p95_queue, server.requests ? q[0] : 0.0, server.name);
+    put(s, server_max_queue, server.max_queue, server.name);
+    put(s, server_dropped, server.dropped, server.name);
+    put(s, server_mean_batch,
+        server.batches ? static_cast<double>(server.requests) / static_cast<double>(server.batches) : 1.0, server.name);
+  }
+  if (!selection_note_.empty()) put(s, summary::selection_note, selection_note_);
   return s;
 }
 
@@ -142,16 +183,23 @@ RequestLog::RequestLog(const std::string& path) : path_(path) {
   if (!file_) throw std::runtime_error(fmt::format("{}: cannot create file", path));
   fmt::print(file_,
              "request,device,sample,arrival_s,finish_s,latency_s,exit,exit_tier,correct,"
-             "mobile_compute_j,mobile_radio_j,edge_j,cloud_j,bytes_up\n");
+             "mobile_compute_j,mobile_radio_j,edge_j,cloud_j,bytes_up,outcome,edge_host,cloud_host,queue_s\n");
 }
 
 RequestLog::~RequestLog() { close(); }
 
 void RequestLog::write(const RequestRecord& r) {
   if (!file_) return;
-  fmt::print(file_, "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.request, r.device, r.sample, r.arrival_s,
-             r.finish_s, r.latency_s(), r.exit, tier_name(r.exit_tier), r.correct ? 1 : 0, r.compute_j[0],
-             r.radio_j, r.compute_j[1], r.compute_j[2], r.bytes_up);
+  static constexpr const char* kOutcomes[] = {"served", "dropped_answered_on_device", "lost"};
+  auto host = [&](Tier t) -> std::string_view {
+    const int s = r.server[index(t)];
+    if (s < 0 || static_cast<std::size_t>(s) >= server_names_.size()) return {};
+    return server_names_[static_cast<std::size_t>(s)];
+  };
+  fmt::print(file_, "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.request, r.device, r.sample,
+             r.arrival_s, r.finish_s, r.latency_s(), r.exit, tier_name(r.exit_tier), r.correct ? 1 : 0,
+             r.compute_j[0], r.radio_j, r.compute_j[1], r.compute_j[2], r.bytes_up,
+             kOutcomes[static_cast<int>(r.outcome)], host(Tier::Edge), host(Tier::Cloud), r.queue_s);
 }
 
 void RequestLog::close() {

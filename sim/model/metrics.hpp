@@ -14,6 +14,11 @@
 
 namespace tiersim {
 
+// How a request ended: answered as the policy's walk decided; dropped by a server (full queue,
+// or past its deadline at dequeue) and answered by the deepest exit already computed on the
+// device; or never answered (dropped with no exit on the device, or lost to a failure).
+enum class Outcome : std::uint8_t { Served, DroppedAnsweredOnDevice, Lost };
+
 struct RequestRecord {
   std::uint64_t request = 0;
   int device = 0;
@@ -29,6 +34,11 @@ struct RequestRecord {
   double bytes_up = 0;                         // bytes sent to a higher tier (all hops)
   int decisions = 0;                           // times the policy was consulted
   double cost_units = 0;                       // lambda x layers + o x offloads (when configured)
+  Outcome outcome = Outcome::Served;
+  bool dropped = false;                        // a server dropped it (Lost or answered on the device)
+  bool lost_to_failure = false;
+  std::array<int, kTiers> server{-1, -1, -1};  // index (Topology::servers()) of the server used per tier
+  double queue_s = 0;                          // time spent waiting for a worker, all servers
   double latency_s() const { return finish_s - arrival_s; }
 };
 
@@ -48,6 +58,25 @@ class LatencyHistogram {
   double min_ = 0, max_ = 0;
 };
 
+// What a server did over a run (both engines fill it; the analytic engine never queues).
+struct ServerStats {
+  std::string name;
+  Tier tier = Tier::Edge;
+  int workers = 1;
+  std::uint64_t requests = 0;  // served (started service)
+  std::uint64_t dropped = 0;
+  std::uint64_t batches = 0;
+  double busy_worker_s = 0;    // sum over workers of the time they served
+  double queue_sum_s = 0;      // sum of the waits of served requests
+  LatencyHistogram queue;      // their distribution
+  long long max_queue = 0;     // most requests waiting at once
+  void served(double wait_s) {
+    ++requests;
+    queue_sum_s += wait_s;
+    queue.add(wait_s);
+  }
+};
+
 class Metrics {
  public:
   // `fp32_reference_j`: compute energy of one inference through every stage at 32 bits (the
@@ -59,6 +88,15 @@ class Metrics {
   // Energy of the platform's links (SimGrid's link energy plugin; SimGrid engine only), whole run.
   void set_network_energy(double joules) { network_j_ = joules; }
   void report_cost_units() { report_cost_ = true; }
+  // Per-server statistics and the run's simulated duration they are relative to (utilisation).
+  void set_servers(std::vector<ServerStats> servers) { servers_ = std::move(servers); }
+  void set_deadline(double seconds) { deadline_s_ = seconds; }
+  void set_selection_note(std::string note) { selection_note_ = std::move(note); }
+  // Configs with failures report how many requests were lost to them and sent again.
+  void report_failures(std::uint64_t resent) {
+    report_failures_ = true;
+    resent_ = resent;
+  }
   nlohmann::ordered_json summary() const;
   std::uint64_t requests() const { return requests_; }
 
@@ -79,19 +117,32 @@ class Metrics {
   bool report_cost_ = false;
   double radio_j_ = 0, bytes_up_ = 0, last_finish_s_ = 0;
   std::uint64_t decisions_ = 0;
+  std::uint64_t answered_ = 0, dropped_ = 0, dropped_on_device_ = 0, lost_ = 0, lost_to_failures_ = 0;
+  std::uint64_t slo_violations_ = 0;
+  std::vector<std::uint64_t> lost_by_class_;
+  std::vector<ServerStats> servers_;
+  double deadline_s_ = 0;  // 0: no deadline
+  std::string selection_note_;
+  bool report_failures_ = false;
+  std::uint64_t resent_ = 0;
 };
 
 // requests.csv, written as records arrive.
 class RequestLog {
  public:
   explicit RequestLog(const std::string& path);  // empty path: no log
+  RequestLog(const RequestLog&) = delete;  // owns its file
+  RequestLog& operator=(const RequestLog&) = delete;
   ~RequestLog();
+  // Host names for the log's server columns, indexed as RequestRecord::server.
+  void set_server_names(std::vector<std::string> names) { server_names_ = std::move(names); }
   void write(const RequestRecord& r);
   void close();
 
  private:
   std::FILE* file_ = nullptr;
   std::string path_;
+  std::vector<std::string> server_names_;
 };
 
 }  // namespace tiersim

@@ -29,8 +29,20 @@ RunSetup::RunSetup(std::shared_ptr<RunInputs> loaded, const RunSpec& spec)
       policy(prepared_policy(spec, trace, profile)),
       workload(spec.workload, trace, spec.seed, spec.config_path,
                std::filesystem::path(spec.config_path).parent_path().string()),
-      topology(platform, spec.servers, spec.workload.devices, profile, spec.config_path),
+      topology(platform, spec.servers, spec.workload.devices, profile, spec.seed, spec.config_path),
       accounting(spec.accounting, trace, profile),
       walk{trace, profile, *policy, spec.seed, spec.workload.result_bytes} {}
+
+Metrics RunSetup::new_metrics() const {
+  Metrics metrics = accounting.new_metrics();
+  metrics.set_deadline(workload.deadline_s());
+  return metrics;
+}
+
+void RunSetup::name_servers(RequestLog& log) const {
+  std::vector<std::string> names;
+  for (const auto& server : topology.servers()) names.push_back(server.host->name);
+  log.set_server_names(std::move(names));
+}
 
 }  // namespace tiersim

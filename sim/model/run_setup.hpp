@@ -56,6 +56,11 @@ struct RunSetup {
   Topology topology;
   Accounting accounting;
   WalkSetup walk;
+
+  // An empty accumulator for this run (accounting's, with the workload's deadline).
+  Metrics new_metrics() const;
+  // Gives the request log the servers' names.
+  void name_servers(RequestLog& log) const;
 };
 
 }  // namespace tiersim

@@ -18,7 +18,10 @@ const std::vector<const SummaryField*>& summary_fields() {
       &class_exit_mobile, &class_exit_edge, &class_exit_cloud, &latency_mean, &latency_p50, &latency_p95,
       &latency_p99, &latency_max, &latency_percentiles, &energy_mobile_compute, &energy_mobile_radio, &energy_edge,
       &energy_cloud, &energy_total, &fp32_reference, &fp32_reduction, &host_mobile, &host_edge, &host_cloud,
-      &network_energy, &cost_units, &offloaded_bytes, &policy_decisions, &simulated_time, &engine, &network_model,
+      &network_energy, &cost_units, &offloaded_bytes, &policy_decisions, &simulated_time, &dropped_fraction,
+      &dropped_on_device, &lost_fraction, &lost_to_failures, &resent_after_failures, &slo_deadline, &slo_violation,
+      &server_tier, &server_workers, &server_requests, &server_utilisation, &server_mean_queue, &server_p95_queue,
+      &server_max_queue, &server_dropped, &server_mean_batch, &selection_note, &engine, &network_model,
       &policy, &policy_info, &seed, &version, &git_commit, &sweep, &wall_time};
   return fields;
 }

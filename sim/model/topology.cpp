@@ -1,16 +1,78 @@
 #include "model/topology.hpp"
 
 #include <fmt/format.h>
+#include <fnmatch.h>
 
 #include "core/error.hpp"
-#include "core/json_reader.hpp"
 
 namespace tiersim {
 
+ServerSettings read_server_settings(JsonReader& reader, ServerSettings base) {
+  auto integer_in = [&](const char* key, long long lo, long long hi) {
+    auto value = reader.at(key);
+    const long long v = value.integer();
+    if (v < lo || v > hi) value.fail(fmt::format("an integer from {} to {}", lo, hi));
+    return v;
+  };
+  if (reader.has("workers")) base.workers = static_cast<int>(integer_in("workers", 1, 1000000));
+  if (reader.has("queue_capacity")) base.queue_capacity = integer_in("queue_capacity", 0, 1000000000000LL);
+  if (reader.has("max_batch")) base.max_batch = static_cast<int>(integer_in("max_batch", 1, 1000000));
+  if (reader.has("max_wait_s")) base.max_wait_s = reader.at("max_wait_s").number_in(0, 1e9);
+  return base;
+}
+
+namespace {
+
+// The settings of `host`: its tier's defaults, overridden by the entry naming it exactly or
+// else by the one glob that matches it (two globs matching one host is an error).
+ServerSettings settings_for(const HostInfo& host, const ServersConfig& config, const std::string& where) {
+  ServerSettings settings = config.tier[index(host.role)];
+  const nlohmann::json* entry = nullptr;
+  std::string matched;
+  for (const auto& [pattern, value] : config.hosts.items()) {
+    if (pattern == host.name) {
+      entry = &value;
+      matched = pattern;
+      break;
+    }
+    if (fnmatch(pattern.c_str(), host.name.c_str(), 0) == 0) {
+      if (entry)
+        throw InputError(fmt::format("{}: /servers/hosts: host {} matches both \"{}\" and \"{}\"; expected one entry per host",
+                                     where, host.name, matched, pattern));
+      entry = &value;
+      matched = pattern;
+    }
+  }
+  if (!entry) return settings;
+  JsonReader reader(*entry, where, "/servers/hosts/" + matched);
+  settings = read_server_settings(reader, settings);
+  reader.reject_unknown_keys();
+  return settings;
+}
+
+// A batching server needs the batched-latency model of each stage it runs to cover its batches.
+void check_batch_models(const ServerSpec& server, const ModelProfile& profile, const std::string& where) {
+  if (!server.settings.batching()) return;
+  const TierModel& tier = profile.tiers[index(server.host->role)];
+  auto check = [&](const BatchLatency& model, const std::string& what) {
+    if (model.given() && model.max_batch() < server.settings.max_batch)
+      throw InputError(fmt::format("{}: /servers: server {} batches up to max_batch = {} but {}'s {} lists "
+                                   "batch_latency_s only up to b = {}",
+                                   where, server.host->name, server.settings.max_batch, profile.path, what,
+                                   model.max_batch()));
+  };
+  for (int st = 0; st < profile.stage_count(); ++st)
+    if (tier.runs(st)) check(profile.stages[static_cast<std::size_t>(st)].batch, "stage \"" + profile.stages[static_cast<std::size_t>(st)].name + "\"");
+  if (tier.full_model) check(tier.full_model->batch, "full model");
+}
+
+}  // namespace
+
 Topology::Topology(const Platform& platform, const ServersConfig& config, int devices, const ModelProfile& profile,
-                   const std::string& where)
+                   std::uint64_t seed, const std::string& where)
     : platform_(platform),
       config_(config),
+      seed_(seed),
       selector_(make_server_selector(JsonReader(config.selection, where, "/servers/selection"))) {
   platform.require_role(Tier::Mobile, "the workload's devices");
   for (int t = 1; t < kTiers; ++t)
@@ -20,19 +82,41 @@ Topology::Topology(const Platform& platform, const ServersConfig& config, int de
   if (static_cast<int>(mobiles.size()) < devices)
     throw InputError(fmt::format("{}: /workload/devices: expected at most the {} mobile hosts of {}, got {}", where,
                                  mobiles.size(), platform.path(), devices));
-  std::array<std::vector<const HostInfo*>, kTiers> candidates;
-  for (int t = 1; t < kTiers; ++t)
-    for (const auto& h : platform.hosts(static_cast<Tier>(t))) candidates[t].push_back(&h);
-  for (int d = 0; d < devices; ++d) {
-    // Every rule today chooses once per device and tier (load-aware rules arrive with the
-    // serving layer; the engines will then ask at decision time).
-    std::array<const HostInfo*, kTiers> hosts{&mobiles[d], nullptr, nullptr};
-    for (int t = 1; t < kTiers; ++t)
-      if (!candidates[t].empty())
-        hosts[t] = candidates[t][selector_->select(
-            {mobiles[d], static_cast<Tier>(t), candidates[t], [](std::size_t) { return ServerLoad{}; }})];
-    device_hosts_.push_back(hosts);
+  // Every per-host entry must name (or match) an edge or cloud host.
+  for (const auto& [pattern, value] : config.hosts.items()) {
+    bool matches = false;
+    for (int t = 1; t < kTiers && !matches; ++t)
+      for (const auto& h : platform.hosts(static_cast<Tier>(t)))
+        if (h.name == pattern || fnmatch(pattern.c_str(), h.name.c_str(), 0) == 0) matches = true;
+    if (!matches)
+      throw InputError(fmt::format("{}: /servers/hosts/{}: expected the name or glob of an edge or cloud host of {}",
+                                   where, pattern, platform.path()));
   }
+  for (int t = 1; t < kTiers; ++t)
+    for (const auto& h : platform.hosts(static_cast<Tier>(t)))
+      servers_.push_back({&h, settings_for(h, config, where), static_cast<int>(servers_.size())});
+  for (const auto& s : servers_) {
+    check_batch_models(s, profile, where);
+    by_tier_[index(s.host->role)].push_back(&s);
+    candidates_[index(s.host->role)].push_back(s.host);
+  }
+  static const std::function<ServerLoad(std::size_t)> no_load = [](std::size_t) { return ServerLoad{}; };
+  for (int d = 0; d < devices; ++d) {
+    std::array<const ServerSpec*, kTiers> chosen{};
+    for (int t = 1; t < kTiers; ++t) {
+      if (candidates_[t].empty()) continue;
+      const SelectionContext ctx{platform, mobiles[static_cast<std::size_t>(d)], static_cast<Tier>(t), candidates_[t],
+                                 no_load, 0, seed};
+      chosen[t] = by_tier_[t][per_request() ? static_choice(ctx) : selector_->select(ctx)];
+    }
+    device_servers_.push_back(chosen);
+  }
+}
+
+const ServerSpec& Topology::select(int device, Tier tier, std::uint64_t request,
+                                   const std::function<ServerLoad(std::size_t)>& load) {
+  const SelectionContext ctx{platform_, this->device(device), tier, candidates_[index(tier)], load, request, seed_};
+  return *by_tier_[index(tier)][selector_->select(ctx)];
 }
 
 }  // namespace tiersim

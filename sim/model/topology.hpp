@@ -1,7 +1,7 @@
 #pragma once
-// The topology of a run: which platform host each device is, which server of each tier serves
-// it (the selection rule's choice), and how many requests a server serves at once. Engines ask
-// it for hosts and never read the config.
+// The topology of a run: which platform host each device is, the servers of each tier with
+// their settings (workers, queue capacity, batching), and the selection rule that picks a
+// server for a request. Engines ask it for hosts and servers and never read the config.
 #include <nlohmann/json.hpp>
 
 #include <array>
@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/json_reader.hpp"
 #include "core/tier.hpp"
 #include "io/platform.hpp"
 #include "io/profile.hpp"
@@ -16,33 +17,74 @@
 
 namespace tiersim {
 
+// How one server serves: see experiments/README.md ("servers").
+struct ServerSettings {
+  int workers = 1;                // requests (or batches) served at once
+  long long queue_capacity = -1;  // requests that may wait for a worker; -1: unbounded
+  int max_batch = 1;              // largest batch a worker serves at once (1: no batching)
+  double max_wait_s = 0;          // how long a batch may wait to fill up once a worker is free
+  bool batching() const { return max_batch > 1; }
+};
+
+// Reads the keys of a server-settings object over `base` (batch/config.cpp and the per-host
+// entries); unknown keys are rejected by the caller.
+ServerSettings read_server_settings(JsonReader& reader, ServerSettings base);
+
 // The `servers` section of a config, parsed and checked (batch/config.cpp).
 struct ServersConfig {
-  std::array<int, kTiers> workers{1, 1, 1};  // requests served at once per server (mobile: unused)
+  std::array<ServerSettings, kTiers> tier{};  // defaults per tier (mobile: unused)
+  // {"host name or glob": {settings}}: checked against the platform when the run is set up.
+  nlohmann::json hosts = nlohmann::json::object();
   // {"rule": name, ...parameters} (model/selection/), checked when parsed.
   nlohmann::json selection = {{"rule", "static"}};
 };
 
+// A server of the run: a platform host with role edge or cloud and its settings.
+struct ServerSpec {
+  const HostInfo* host = nullptr;
+  ServerSettings settings;
+  int index = 0;  // position in Topology::servers()
+};
+
 class Topology {
  public:
-  // Checks that the platform has the roles the profile runs on and enough mobile hosts;
-  // `where` names the config for error messages.
+  // Checks that the platform has the roles the profile runs on and enough mobile hosts, and
+  // that every per-host entry names edge or cloud hosts; `where` names the config.
   Topology(const Platform& platform, const ServersConfig& config, int devices, const ModelProfile& profile,
-           const std::string& where);
+           std::uint64_t seed, const std::string& where);
+  Topology(const Topology&) = delete;  // servers_of() points into servers()
+  Topology& operator=(const Topology&) = delete;
 
   const Platform& platform() const { return platform_; }
-  int devices() const { return static_cast<int>(device_hosts_.size()); }
-  const HostInfo& device(int d) const { return *device_hosts_[d][0]; }
-  // The host of `tier` that serves device d (its own host for Mobile).
-  const HostInfo& host_for(int device, Tier tier) const { return *device_hosts_[device][index(tier)]; }
-  bool has_host(int device, Tier tier) const { return device_hosts_[device][index(tier)] != nullptr; }
-  int workers(Tier tier) const { return config_.workers[index(tier)]; }
+  int devices() const { return static_cast<int>(device_servers_.size()); }
+  const HostInfo& device(int d) const { return platform_.hosts(Tier::Mobile)[static_cast<std::size_t>(d)]; }
+  // Every server (edge, then cloud, each in name order) and those of one tier.
+  const std::vector<ServerSpec>& servers() const { return servers_; }
+  const std::vector<const ServerSpec*>& servers_of(Tier tier) const { return by_tier_[index(tier)]; }
+  bool has_servers(Tier tier) const { return !by_tier_[index(tier)].empty(); }
+
+  // The selection rule, and whether it chooses per request (then engines ask `select` at
+  // decision time; else the choice is made once per device and tier: `fixed_server`).
+  ServerSelector& selector() { return *selector_; }
+  bool per_request() const { return selector_->per_request(); }
+  // The server of `tier` device d uses when the rule chooses once per device — or, for a
+  // per-request rule, the zero-load fallback engines without load use (the static rule's choice).
+  const ServerSpec& fixed_server(int device, Tier tier) const {
+    return *device_servers_[static_cast<std::size_t>(device)][index(tier)];
+  }
+  // Asks the rule for a server of `tier` for a request of device d, given each candidate's load.
+  const ServerSpec& select(int device, Tier tier, std::uint64_t request,
+                           const std::function<ServerLoad(std::size_t)>& load);
 
  private:
   const Platform& platform_;
   ServersConfig config_;
+  std::uint64_t seed_;
   std::unique_ptr<ServerSelector> selector_;
-  std::vector<std::array<const HostInfo*, kTiers>> device_hosts_;  // per device: its mobile, edge, cloud host
+  std::vector<ServerSpec> servers_;
+  std::array<std::vector<const ServerSpec*>, kTiers> by_tier_;
+  std::array<std::vector<const HostInfo*>, kTiers> candidates_;  // by_tier_'s hosts
+  std::vector<std::array<const ServerSpec*, kTiers>> device_servers_;  // per device: nullptr, edge, cloud
 };
 
 }  // namespace tiersim

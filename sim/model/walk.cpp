@@ -41,6 +41,12 @@ Step Walk::finish(int exit, int answer) {
   return {StepKind::Transfer, tier_, Tier::Mobile, 0, 32, setup_.result_bytes, -1};
 }
 
+std::optional<Step> Walk::answer_on_device() const {
+  if (device_exit_ < 0) return std::nullopt;
+  return Step{StepKind::Done, Tier::Mobile, Tier::Mobile, 0, 32, 0, device_exit_,
+              setup_.trace.prediction(sample_, device_exit_)};
+}
+
 Step Walk::next() {
   const auto& profile = setup_.profile;
   while (true) {
@@ -65,10 +71,11 @@ Step Walk::next() {
         ++next_stage_;
         ++compute_steps_;
         if (st.exit >= 0) state_ = State::Decide;
-        return {StepKind::Compute, tier_, tier_, st.macs, st.bits, 0, -1, -1, st.layers};
+        return {StepKind::Compute, tier_, tier_, st.macs, st.bits, 0, -1, -1, st.layers, stage};
       }
       case State::Decide: {
         const int stage = next_stage_ - 1, exit = profile.stages[stage].exit;
+        if (tier_ == Tier::Mobile) device_exit_ = exit;
         ++decisions_;
         Decision d = setup_.policy.at_exit(context(exit, stage));
         // At the final exit the inference ends whatever the policy says; it may only choose the answer.
@@ -81,7 +88,7 @@ Step Walk::next() {
         const FullModel& fm = *profile.tiers[index(tier_)].full_model;
         ++compute_steps_;
         state_ = State::FullModelDone;
-        return {StepKind::Compute, tier_, tier_, fm.macs, fm.bits, 0, -1, -1, fm.layers};
+        return {StepKind::Compute, tier_, tier_, fm.macs, fm.bits, 0, -1, -1, fm.layers, profile.stage_count()};
       }
       case State::FullModelDone:
         return finish(profile.tiers[index(tier_)].full_model->exit);

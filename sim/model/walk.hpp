@@ -3,6 +3,7 @@
 // Both engines drive the same Walk: the analytic engine prices each step in closed form,
 // the SimGrid engine performs it as an activity. The policy is consulted only from here.
 #include <cstdint>
+#include <optional>
 
 #include "model/policy.hpp"
 
@@ -20,6 +21,7 @@ struct Step {
   int exit = -1;        // Done: the exit where the inference ended (tier: where it was computed)
   int prediction = -1;  // Done: the class answered
   double layers = 0;    // Compute: layers run (for per-layer costs)
+  int stage = -1;       // Compute: the profile's stage (stage_count() for a tier's full model)
 };
 
 struct WalkSetup {
@@ -36,6 +38,9 @@ class Walk {
   // The next step; after Done it keeps returning Done.
   Step next();
   int compute_steps() const { return compute_steps_; }
+  // A Done step answering with the deepest exit computed on the device so far, if any (what a
+  // device answers with when a server drops its request).
+  std::optional<Step> answer_on_device() const;
   int decisions() const { return decisions_; }
 
  private:
@@ -52,6 +57,7 @@ class Walk {
   int next_stage_ = 0;
   int exit_ = -1;
   int prediction_ = -1;
+  int device_exit_ = -1;  // deepest exit computed on the device (-1: none)
   Tier exit_tier_ = Tier::Mobile;  // where the answering exit was computed
   int compute_steps_ = 0;
   int decisions_ = 0;

@@ -30,6 +30,8 @@ struct WorkloadConfig {
   std::string split;          // only samples of this split ("" = all)
   double result_bytes = 64;   // size of the answer sent back to the device
   ServiceTime service = ServiceTime::Deterministic;  // server compute: as profiled, or Exp(mean = profiled)
+  double deadline_s = 0;      // > 0: a request answered later than this after its arrival violates the SLO
+  bool drop_expired = false;  // servers drop a request past its deadline when a worker would take it
 };
 
 class Workload {
@@ -41,6 +43,8 @@ class Workload {
 
   int devices() const { return config_.devices; }
   double result_bytes() const { return config_.result_bytes; }
+  double deadline_s() const { return config_.deadline_s; }
+  bool drop_expired() const { return config_.drop_expired; }
   // Requests of device d are d, d + D, d + 2D, ... below the total (as the arrival process says).
   long long requests_of(int device) const { return arrivals_->requests_of(device); }
   std::uint64_t request_id(int device, long long k) const { return arrivals_->request_id(device, k); }

@@ -8,12 +8,7 @@ namespace {
 
 class StaticSelector final : public ServerSelector {
  public:
-  std::size_t select(const SelectionContext& ctx) override {
-    if (ctx.tier == Tier::Edge && !ctx.device.edge.empty())
-      for (std::size_t i = 0; i < ctx.candidates.size(); ++i)
-        if (ctx.candidates[i]->name == ctx.device.edge) return i;
-    return 0;
-  }
+  std::size_t select(const SelectionContext& ctx) override { return static_choice(ctx); }
 };
 
 const ServerSelectors::Registrar kStatic{{"static", "the device's `edge` host property, else the tier's first server",
