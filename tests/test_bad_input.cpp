@@ -121,3 +121,70 @@ TEST_CASE("a broken platform file is reported, not crashed on", "[bad-input][pla
                                                      source_path("tests/data/tiny.profile.json"), dir + "/p.xml"));
   expect_one_line_error(testing::run_cli("validate " + path), {"p.xml"});
 }
+
+// The serving layer's settings: each refused with the config file, its JSON path and what was expected.
+TEST_CASE("bad server, batching, deadline and failure settings are refused with their JSON path",
+          "[bad-input][serving]") {
+  const auto dir = testing::scratch_dir("bad_serving");
+  const std::string profile_path = dir + "/p.json";
+  auto profile_with = [&](const json& batch_latency) {
+    json stage = {{"name", "all"}, {"macs", 1e7}, {"bits", 32}, {"exit", 0}, {"output_bytes", 0},
+                  {"batch_latency_s", batch_latency}};
+    testing::write_file(profile_path, json{{"name", "p"}, {"input_bytes", 0}, {"stages", {stage}},
+                                            {"tiers", {{"edge", {{"stages", {0, 0}}}}}}}
+                                          .dump());
+  };
+  profile_with(json::array({0.01, 0.02}));
+  struct Case {
+    std::string name;
+    json servers, workload_extra;
+    std::string engine;
+    std::vector<std::string> fragments;
+  };
+  const std::vector<Case> cases = {
+      {"host", {{"hosts", {{"phone-0", {{"workers", 2}}}}}}, {}, "simgrid",
+       {"/servers/hosts/phone-0: expected the name or glob of an edge or cloud host"}},
+      {"two-globs", {{"hosts", {{"edge-*", {{"workers", 2}}}, {"*-a", {{"workers", 3}}}}}}, {}, "simgrid",
+       {"/servers/hosts: host edge-a matches both"}},
+      {"batch0", {{"edge", {{"max_batch", 0}}}}, {}, "simgrid", {"/servers/edge/max_batch: expected an integer from 1 to"}},
+      {"batch-too-big", {{"edge", {{"max_batch", 4}}}}, {}, "simgrid",
+       {"server edge-a batches up to max_batch = 4 but", "lists batch_latency_s only up to b = 2"}},
+      {"deadline", {}, {{"deadline_s", 0}}, "simgrid", {"/workload/deadline_s: expected a deadline > 0 seconds"}},
+      {"drop-without-deadline", {}, {{"drop_expired", true}}, "simgrid",
+       {"/workload/drop_expired: expected drop_expired only with workload.deadline_s"}},
+      {"failure-host", {{"failures", {{{"host", "phone-0"}, {"at_s", 1}, {"for_s", 1}}}}}, {}, "simgrid",
+       {"/servers/failures/0/host: expected an edge or cloud host of the platform, got \"phone-0\""}},
+      {"failure-overlap",
+       {{"failures", {{{"host", "edge-a"}, {"at_s", 1}, {"for_s", 2}}, {{"host", "edge-a"}, {"at_s", 2}, {"for_s", 1}}}}},
+       {}, "simgrid", {"/servers/failures: the failures of edge-a at 1 s and 2 s overlap"}},
+      {"failure-analytic", {{"failures", {{{"host", "edge-a"}, {"at_s", 1}, {"for_s", 1}}}}}, {}, "analytic",
+       {"/servers/failures: the analytic engine does not model server failures"}},
+      {"rule", {{"selection", {{"rule", "least_loaded"}, {"k", 2}}}}, {}, "simgrid", {"/servers/selection", "k"}},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    json config = base_config(source_path("tests/data/queue.csv"), profile_path, source_path("tests/data/serving_platform.xml"));
+    config["policy"] = {{"name", "all-on-edge"}};
+    if (!c.servers.is_null()) config["servers"] = c.servers;
+    if (!c.workload_extra.is_null()) config["workload"].update(c.workload_extra);
+    config["simulation"] = {{"engine", c.engine}};
+    auto fragments = c.fragments;
+    fragments.push_back("bad.json");
+    expect_one_line_error(testing::run_cli("run " + testing::write_config(dir, config) + " -o " + dir + "/out-" + c.name),
+                          fragments);
+  }
+  // Batched-latency tables: not increasing, not starting at b = 1.
+  const std::vector<std::pair<json, std::string>> tables = {
+      {json::array({0.02, 0.01}), "/stages/0/batch_latency_s/1: expected a latency increasing in b"},
+      {json{{"batch", {2, 4}}, {"seconds", {0.01, 0.02}}}, "/stages/0/batch_latency_s/batch/0: expected the table to start at b = 1"},
+      {json{{"batch", {1, 4}}, {"seconds", {0.01}}}, "/stages/0/batch_latency_s/seconds: expected as many latencies as batch sizes (2)"},
+  };
+  for (const auto& [table, message] : tables) {
+    INFO(message);
+    profile_with(table);
+    json config = base_config(source_path("tests/data/queue.csv"), profile_path, source_path("tests/data/serving_platform.xml"));
+    config["policy"] = {{"name", "all-on-edge"}};
+    expect_one_line_error(testing::run_cli("run " + testing::write_config(dir, config) + " -o " + dir + "/out-table"),
+                          {"p.json", message});
+  }
+}

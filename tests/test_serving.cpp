@@ -247,3 +247,92 @@ TEST_CASE("at vanishing load both engines agree on every selection rule, batchin
     CHECK(a.summary.contains("selection_note") == (rule == "least_loaded" || rule == "power_of_two"));
   }
 }
+
+// edge-a fails at 5 ms for 20 ms. Arrivals at 0, 2, 4 and 30 ms, 10 ms of service, one worker
+// per server, static selection (edge-a). At 5 ms request 0 is in service and 1, 2 are queued.
+TEST_CASE("a failing server loses its requests, or sends them again to a server that is up", "[serving]") {
+  const std::string dir = testing::scratch_dir("failure-hand-inputs");
+  const json arrival = replay(dir, {0, 0.002, 0.004, 0.030});
+  auto run = [&](const std::string& name, const std::string& on_failure, int workers) {
+    return serve(name, 4, arrival,
+                 {{"edge", {{"workers", workers}}},
+                  {"failures", {{{"host", "edge-a"}, {"at_s", 0.005}, {"for_s", 0.020}}}},
+                  {"on_failure", on_failure}});
+  };
+  // lose: 0, 1 and 2 are lost at 5 ms; 3 reaches edge-a after it recovered.
+  const Served lose = run("failure-lose", "lose", 1);
+  for (std::size_t i = 0; i < 3; ++i) CHECK(lose.column(i, "outcome") == "lost");
+  CHECK(lose.column(3, "outcome") == "served");
+  CHECK(lose.summary["lost_to_failures"] == 3);
+  CHECK(lose.summary["lost_fraction"].get<double>() == 0.75);
+  CHECK(lose.summary["dropped_fraction"].get<double>() == 0);
+  // resend: at 5 ms 0, 1, 2 go to edge-b (static's choice among the servers up), in that order:
+  // 5-15, 15-25, 25-35; 3 to edge-a again (up since 25): 30-40.
+  const Served resend = run("failure-resend", "resend", 1);
+  const std::vector<double> latency{0.015, 0.023, 0.031, 0.010};
+  const std::vector<std::string> hosts{"edge-b", "edge-b", "edge-b", "edge-a"};
+  for (std::size_t i = 0; i < 4; ++i) {
+    INFO("request " << i);
+    CHECK(std::stod(resend.column(i, "latency_s")) == Approx(latency[i]).epsilon(1e-9));
+    CHECK(resend.column(i, "edge_host") == hosts[i]);
+  }
+  CHECK(resend.summary["resent_after_failures"] == 3);
+  CHECK(resend.summary["lost_to_failures"] == 0);
+  const json& servers = resend.summary["servers"];
+  const double T = resend.summary["simulated_time_s"].get<double>();
+  CHECK(servers["edge-a"]["utilisation"].get<double>() * T == Approx(0.005 + 0.010).epsilon(1e-9));  // 0-5 cut short, 30-40
+  CHECK(servers["edge-b"]["utilisation"].get<double>() * T == Approx(0.030).epsilon(1e-9));
+  // 8 workers on 4 cores: services are SimGrid executions, cancelled at the failure. 0, 1, 2 all
+  // run at once on edge-a (0-10, 2-12, 4-14), then on edge-b from 5 ms: all end at 15 ms.
+  const Served shared = run("failure-resend-exec", "resend", 8);
+  const std::vector<double> shared_latency{0.015, 0.013, 0.011, 0.010};
+  for (std::size_t i = 0; i < 4; ++i)
+    CHECK(std::stod(shared.column(i, "latency_s")) == Approx(shared_latency[i]).epsilon(1e-9));
+}
+
+// A request dropped by a full queue is answered by the exit its device already computed. Stage
+// 0 (exit 0) on the phone, stages 1 and 2 on the edge, 10 ms each; the policy never exits early.
+// Request 0 (sample 0): phone 0-10 ms, edge 10-30 ms, exit 2. Request 1 (sample 1, arrives at
+// 1 ms): phone 10-20 ms; at 20 ms edge-a is busy and its queue holds nothing: dropped, answered
+// by exit 0 (which predicts class 2 for a sample of class 1: wrong).
+TEST_CASE("a dropped request is answered by the exit computed on its device", "[serving]") {
+  const std::string dir = testing::scratch_dir("drop-device-inputs");
+  json stages = json::array();
+  for (int s = 0; s < 3; ++s)
+    stages.push_back({{"name", fmt::format("s{}", s)}, {"macs", 1e7}, {"bits", 32}, {"exit", s}, {"output_bytes", 0}});
+  const std::string profile = testing::write_file(
+      dir + "/profile.json",
+      json{{"name", "three"}, {"input_bytes", 0}, {"stages", stages},
+           {"tiers", {{"mobile", {{"stages", {0, 0}}}}, {"edge", {{"stages", {1, 2}}}}}}}
+          .dump());
+  json config = {{"name", "drop-device"},
+                 {"trace", source_path("tests/data/tiny.csv")},
+                 {"profile", profile},
+                 {"platform", source_path("tests/data/serving_platform.xml")},
+                 {"policy", {{"name", "max_softmax"}, {"params", {{"thresholds", 1.0}}}}},
+                 {"workload",
+                  {{"devices", 1}, {"requests", 2}, {"arrival", replay(dir, {0, 0.001})}, {"result_bytes", 0},
+                   {"sample_order", "trace"}}},
+                 {"servers", {{"edge", {{"workers", 1}, {"queue_capacity", 0}}}}},
+                 {"outputs", {{"requests_csv", true}}}};
+  const std::string out = testing::scratch_dir("drop-device");
+  auto r = testing::run_cli("run " + testing::write_config(dir, config) + " -o " + out);
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  Served s;
+  s.summary = testing::read_json(out + "/runs/drop-device/summary.json");
+  s.requests = testing::read_csv(out + "/runs/drop-device/requests.csv");
+  CHECK(s.column(0, "outcome") == "served");
+  CHECK(s.column(0, "exit") == "2");
+  CHECK(std::stod(s.column(0, "finish_s")) == Approx(0.030).epsilon(1e-9));
+  CHECK(s.column(1, "outcome") == "dropped_answered_on_device");
+  CHECK(s.column(1, "exit") == "0");
+  CHECK(s.column(1, "exit_tier") == "mobile");
+  CHECK(s.column(1, "correct") == "0");
+  CHECK(std::stod(s.column(1, "latency_s")) == Approx(0.019).epsilon(1e-9));
+  CHECK(s.summary["dropped_fraction"].get<double>() == 0.5);
+  CHECK(s.summary["dropped_answered_on_device_fraction"].get<double>() == 0.5);
+  CHECK(s.summary["lost_fraction"].get<double>() == 0);
+  CHECK(s.summary["accuracy"].get<double>() == 0.5);
+  CHECK(s.summary["exit_fraction"]["mobile"].get<double>() == 0.5);
+}

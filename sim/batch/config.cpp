@@ -120,6 +120,22 @@ Experiment parse_experiment(const nlohmann::json& config, const std::string& con
       }
       x.servers.hosts = hosts.raw();
     }
+    if (servers.has("failures")) {
+      auto failures = servers.at("failures");
+      for (std::size_t i = 0; i < failures.array_size(); ++i) {
+        auto f = failures.element(i);
+        FailureWindow window;
+        window.host = f.at("host").string();
+        window.at_s = f.at("at_s").number_in(0, 1e12);
+        auto duration = f.at("for_s");
+        window.for_s = duration.number_in(0, 1e12);
+        if (!(window.for_s > 0)) duration.fail("a failure lasting > 0 seconds");
+        f.reject_unknown_keys();
+        x.servers.failures.push_back(window);
+      }
+    }
+    if (servers.has("on_failure"))
+      x.servers.on_failure = servers.at("on_failure").string_in({"lose", "resend"}) == "resend" ? OnFailure::Resend : OnFailure::Lose;
     if (servers.has("selection")) {
       auto selection = servers.at("selection");
       make_server_selector(selection);  // unknown rules and parameters fail here
@@ -173,6 +189,9 @@ Experiment parse_experiment(const nlohmann::json& config, const std::string& con
     outputs.reject_unknown_keys();
   }
   r.reject_unknown_keys();
+  if (!x.servers.failures.empty() && !find_engine(x.engine, config_path + ": /simulation/engine").failures)
+    throw InputError(fmt::format("{}: /servers/failures: the {} engine does not model server failures; expected an "
+                                 "engine that does (simgrid)", config_path, x.engine));
   return x;
 }
 

@@ -117,7 +117,7 @@ void AnalyticEngine::run(RunSetup& setup, Metrics& metrics, RequestLog& log) {
 }
 
 const Engines::Registrar kAnalytic{
-    {"analytic", "closed form per request, no contention or queueing: for large sweeps", true,
+    {"analytic", "closed form per request, no contention or queueing: for large sweeps", true, false,
      [] { return std::make_unique<AnalyticEngine>(); }}};
 
 }  // namespace

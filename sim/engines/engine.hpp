@@ -27,6 +27,8 @@ struct EngineInfo {
   // Whether many runs may share one process (their loaded inputs reused). SimGrid allows one
   // engine per process: its runs are not batchable.
   bool batchable = false;
+  // Whether it models server failures (servers.failures); configs with failures need one that does.
+  bool failures = false;
   std::function<std::unique_ptr<Engine>()> make;
 };
 

@@ -59,6 +59,10 @@ struct Request {
   std::vector<double> step_seconds;
   std::vector<Request*> batch;
   double service_start = 0;
+  // With failures: the transfer that brought it to its server and its walk right after that
+  // step, to send it again.
+  Step arrived_by;
+  std::optional<Walk> walk_at_arrival;
   sg4::ActivityPtr activity;  // the activity in flight (kept alive until it completes)
 };
 
@@ -71,6 +75,8 @@ struct Server {
   long long in_service = 0;       // requests being served (batch members each)
   std::deque<Request*> waiting;   // requests waiting for a worker, in arrival order
   double batch_due = -1;          // instant a batch timer is armed for (-1: none)
+  bool down = false;              // failed (servers.failures)
+  std::vector<Request*> serving;  // leaders of the services in progress (failures cancel them)
   HostEnergyMeter energy;
   ServerStats stats;
   ServerLoad load() const { return {static_cast<long long>(waiting.size()), in_service}; }
@@ -106,6 +112,8 @@ class EventRun {
   void service_done(Request* leader);
   void batch_due(Request* r);
   void drop(Request* r);
+  void fail(Server& s);
+  void failure_hits(Request* r);
   using Action = void (EventRun::*)(Request*);
   void at(double t, Request* r, Action action);
   void arm();
@@ -125,12 +133,15 @@ class EventRun {
   const bool per_request_selection_;
   const double deadline_s_;
   const bool drop_expired_;
+  const bool failures_;
+  std::uint64_t resent_ = 0;
   std::vector<Device> devices_;
   std::vector<Server> servers_;  // as Topology::servers()
   std::vector<std::unique_ptr<Request>> requests_;      // every Request object, reused
   std::vector<Request*> spare_;
   std::vector<Request*> members_;  // scratch: the batch being formed
   std::vector<sg4::ActivityPtr> retired_;  // completed activities SimGrid may still be using
+  std::vector<sg4::ActivityPtr> cancelled_;  // executions cancelled by failures, kept until the run ends
   // Future instants (an upload that starts when the device's compute ends, a service that
   // ends, ...): a binary min-heap here, with one SimGrid timer armed at its earliest. SimGrid's
   // own timer heap (a Fibonacci heap of allocated nodes) would hold one timer per device: 6.4 %
@@ -161,6 +172,7 @@ EventRun::EventRun(RunSetup& setup, Metrics& metrics, RequestLog& log)
       per_request_selection_(setup.topology.per_request()),
       deadline_s_(setup.workload.deadline_s()),
       drop_expired_(setup.workload.drop_expired()),
+      failures_(setup.topology.has_failures()),
       devices_(static_cast<std::size_t>(setup.topology.devices())) {
   const Topology& topology = setup.topology;
   servers_.resize(topology.servers().size());
@@ -186,6 +198,14 @@ EventRun::EventRun(RunSetup& setup, Metrics& metrics, RequestLog& log)
 
 void EventRun::start() {
   sg4::Activity::on_completion_cb([this](const sg4::Activity& a) { completed(a); });
+  for (Server& s : servers_)
+    for (const auto& [from, to] : s.spec->down) {
+      simgrid::kernel::timer::Timer::set(from, [this, &s] { fail(s); });
+      simgrid::kernel::timer::Timer::set(to, [this, &s] {
+        s.down = false;
+        dispatch(s);
+      });
+    }
   for (int d = 0; d < static_cast<int>(devices_.size()); ++d) device_free(d, 0.0);
 }
 
@@ -278,14 +298,23 @@ void EventRun::advance(Request* r) {
 
 // The server of `tier` r uses: chosen once per device, or by the rule when the request is sent
 // there (seeing every server's load at that instant).
+// The server of `tier` r uses: chosen once per device, or by the rule when the request is sent
+// there (seeing every server's load at that instant). A server that is down is never chosen:
+// the rule chooses among those up (nullptr when none is).
 Server* EventRun::server_for(Request* r, Tier tier) {
   Server*& chosen = r->server[index(tier)];
+  if (chosen && chosen->down) chosen = nullptr;
   if (!chosen) {
     const auto& candidates = setup_.topology.servers_of(tier);
     const std::function<ServerLoad(std::size_t)> load = [&](std::size_t i) {
       return servers_[static_cast<std::size_t>(candidates[i]->index)].load();
     };
-    chosen = &servers_[static_cast<std::size_t>(setup_.topology.select(r->rec.device, tier, r->rec.request, load).index)];
+    const std::function<bool(const ServerSpec&)> up = [&](const ServerSpec& spec) {
+      return !servers_[static_cast<std::size_t>(spec.index)].down;
+    };
+    const ServerSpec* spec = setup_.topology.select(r->rec.device, tier, r->rec.request, load, failures_ ? &up : nullptr);
+    if (!spec) return nullptr;
+    chosen = &servers_[static_cast<std::size_t>(spec->index)];
   }
   r->rec.server[index(tier)] = chosen->spec->index;
   return chosen;
@@ -294,6 +323,10 @@ Server* EventRun::server_for(Request* r, Tier tier) {
 // r reaches server s for its next compute step: it is dropped if the queue is full, else it
 // queues (and is served at once when a worker is free).
 void EventRun::arrive(Server& s, Request* r) {
+  if (s.down) {  // it failed while the request was on its way
+    failure_hits(r);
+    return;
+  }
   const long long capacity = s.spec->settings.queue_capacity;
   const bool served_at_once = s.free_workers > 0 && s.waiting.empty();
   if (capacity >= 0 && !served_at_once && static_cast<long long>(s.waiting.size()) >= capacity) {
@@ -418,12 +451,12 @@ void EventRun::start_service(Server& s, std::vector<Request*>& members) {
     duration = sum / b * setup_.profile.batch_latency(leader->step.stage, s.host->role).factor(b);
   }
   leader->service_start = t;
+  s.energy.running_changes(t, +1, s.host->cores);
+  if (failures_) s.serving.push_back(leader);
   if (s.closed_form) {
-    s.energy.add_execution(t, t + duration);
     at(t + duration, leader, &EventRun::service_done);
     return;
   }
-  s.energy.running_changes(t, +1, s.host->cores);
   auto exec = sg4::Exec::init();
   exec->set_flops_amount(duration * s.host->speed)->set_host(s.host->host);
   exec->set_data(leader);
@@ -436,7 +469,8 @@ void EventRun::start_service(Server& s, std::vector<Request*>& members) {
 void EventRun::service_done(Request* leader) {
   Server& s = *leader->at;
   const double t = now(), elapsed = t - leader->service_start;
-  if (!s.closed_form) s.energy.running_changes(t, -1, s.host->cores);
+  s.energy.running_changes(t, -1, s.host->cores);
+  if (failures_) std::erase(s.serving, leader);
   s.stats.busy_worker_s += elapsed;
   ++s.free_workers;
   const auto b = static_cast<long long>(leader->batch.size());
@@ -473,6 +507,50 @@ void EventRun::drop(Request* r) {
   r->at = nullptr;
   setup_.accounting.drop_record(r->rec, *r->walk);
   finish_request(r, now());
+}
+
+// Server s fails now: its services in progress are cancelled and they and its queue are lost
+// or sent again (servers.on_failure).
+void EventRun::fail(Server& s) {
+  const double t = now();
+  s.down = true;
+  std::vector<Request*> victims;
+  for (Request* leader : s.serving) {
+    s.stats.busy_worker_s += t - leader->service_start;
+    s.energy.running_changes(t, -1, s.host->cores);
+    ++s.free_workers;
+    s.in_service -= static_cast<long long>(leader->batch.size());
+    if (leader->activity) {  // a SimGrid execution: cancelled, its completion ignored
+      leader->activity->set_data(nullptr);
+      leader->activity->cancel();
+      cancelled_.push_back(std::move(leader->activity));
+    }
+    ++leader->serial;  // its service_done event is void
+    victims.insert(victims.end(), leader->batch.begin(), leader->batch.end());
+  }
+  s.serving.clear();
+  victims.insert(victims.end(), s.waiting.begin(), s.waiting.end());
+  s.waiting.clear();
+  for (Request* r : victims) failure_hits(r);
+}
+
+// r's server failed (or was down when r reached it): r is lost, or sent again from where it
+// came, to a server of the tier that is up (lost when none is).
+void EventRun::failure_hits(Request* r) {
+  r->at = nullptr;
+  r->in_service = false;
+  if (setup_.topology.on_failure() == OnFailure::Lose) {
+    setup_.accounting.drop_record(r->rec, *r->walk, true);
+    finish_request(r, now());
+    return;
+  }
+  ++resent_;
+  r->walk.emplace(*r->walk_at_arrival);
+  r->step = r->arrived_by;
+  const Tier tier = r->step.to;
+  r->server[index(tier)] = devices_[static_cast<std::size_t>(r->rec.device)].server[index(tier)];
+  r->step_start = now();
+  start_transfer(r);
 }
 
 // Runs `action` on r at time t: now, or when the timer armed for the event queue fires.
@@ -515,7 +593,16 @@ void EventRun::fire() {
 void EventRun::start_transfer(Request* r) {
   const Device& dev = devices_[static_cast<std::size_t>(r->rec.device)];
   sg4::Host* from = r->step.tier == Tier::Mobile ? dev.host : r->server[index(r->step.tier)]->host->host;
-  sg4::Host* to = r->step.to == Tier::Mobile ? dev.host : server_for(r, r->step.to)->host->host;
+  sg4::Host* to = dev.host;
+  if (r->step.to != Tier::Mobile) {
+    Server* server = server_for(r, r->step.to);
+    if (!server) {  // every server of the tier is down
+      setup_.accounting.drop_record(r->rec, *r->walk, true);
+      finish_request(r, now());
+      return;
+    }
+    to = server->host->host;
+  }
   auto comm = sg4::Comm::sendto_init(from, to);
   comm->set_payload_size(static_cast<std::uint64_t>(r->step.bytes));
   comm->set_data(r);
@@ -555,6 +642,10 @@ void EventRun::completed(const sg4::Activity& activity) {
   const Step step = r->step;
   if (step.kind == StepKind::Transfer) {
     setup_.accounting.charge_transfer(r->rec, setup_.topology.device(d), step, t - r->step_start);
+    if (failures_ && step.to != Tier::Mobile) {
+      r->arrived_by = step;
+      r->walk_at_arrival.emplace(*r->walk);
+    }
   } else {  // the device's own execution
     const HostInfo& host = setup_.topology.device(d);
     devices_[static_cast<std::size_t>(d)].energy.running_changes(t, -1, host.cores);
@@ -586,6 +677,7 @@ void EventRun::finish_request(Request* r, double t) {
 
 void EventRun::finish() {
   retired_.clear();
+  cancelled_.clear();
   if (!failure_.empty()) throw std::runtime_error(failure_);
   if (completed_ != expected_)
     throw std::logic_error(fmt::format("the SimGrid engine ended with {} of {} requests complete", completed_, expected_));
@@ -601,6 +693,7 @@ void EventRun::finish() {
   std::vector<ServerStats> stats;
   for (auto& s : servers_) stats.push_back(std::move(s.stats));
   metrics_.set_servers(std::move(stats));
+  if (failures_) metrics_.report_failures(resent_);
   if (setup_.platform.has_link_energy()) {
     double link_joules = 0;
     for (auto* link : setup_.session.engine().get_all_links()) link_joules += sg_link_get_consumed_energy(link);
@@ -619,7 +712,7 @@ class SimgridEngine final : public Engine {
 };
 
 const Engines::Registrar kSimgrid{
-    {"simgrid", "SimGrid 3.32: transfers share links, servers queue (and batch, and drop), devices serve one request at a time", false,
+    {"simgrid", "SimGrid 3.32: transfers share links, servers queue (and batch, and drop), devices serve one request at a time", false, true,
      [] { return std::make_unique<SimgridEngine>(); }}};
 
 }  // namespace

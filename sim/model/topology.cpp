@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <fnmatch.h>
 
+#include <algorithm>
+
 #include "core/error.hpp"
 
 namespace tiersim {
@@ -66,6 +68,27 @@ void check_batch_models(const ServerSpec& server, const ModelProfile& profile, c
   if (tier.full_model) check(tier.full_model->batch, "full model");
 }
 
+// Gives each server its failure windows; a window naming no server, or overlapping another on
+// the same host, is refused.
+void add_failures(const ServersConfig& config, std::vector<ServerSpec>& servers, const std::string& where) {
+  for (std::size_t i = 0; i < config.failures.size(); ++i) {
+    const FailureWindow& f = config.failures[i];
+    auto server = std::find_if(servers.begin(), servers.end(), [&](const ServerSpec& s) { return s.host->name == f.host; });
+    if (server == servers.end())
+      throw InputError(fmt::format("{}: /servers/failures/{}/host: expected an edge or cloud host of the platform, got \"{}\"",
+                                   where, i, f.host));
+    server->down.emplace_back(f.at_s, f.at_s + f.for_s);
+  }
+  for (auto& s : servers) {
+    std::sort(s.down.begin(), s.down.end());
+    for (std::size_t k = 1; k < s.down.size(); ++k)
+      if (s.down[k].first < s.down[k - 1].second)
+        throw InputError(fmt::format("{}: /servers/failures: the failures of {} at {} s and {} s overlap; expected "
+                                     "disjoint windows per host",
+                                     where, s.host->name, s.down[k - 1].first, s.down[k].first));
+  }
+}
+
 }  // namespace
 
 Topology::Topology(const Platform& platform, const ServersConfig& config, int devices, const ModelProfile& profile,
@@ -95,6 +118,7 @@ Topology::Topology(const Platform& platform, const ServersConfig& config, int de
   for (int t = 1; t < kTiers; ++t)
     for (const auto& h : platform.hosts(static_cast<Tier>(t)))
       servers_.push_back({&h, settings_for(h, config, where), static_cast<int>(servers_.size())});
+  add_failures(config, servers_, where);
   for (const auto& s : servers_) {
     check_batch_models(s, profile, where);
     by_tier_[index(s.host->role)].push_back(&s);
@@ -113,10 +137,27 @@ Topology::Topology(const Platform& platform, const ServersConfig& config, int de
   }
 }
 
-const ServerSpec& Topology::select(int device, Tier tier, std::uint64_t request,
-                                   const std::function<ServerLoad(std::size_t)>& load) {
-  const SelectionContext ctx{platform_, this->device(device), tier, candidates_[index(tier)], load, request, seed_};
-  return *by_tier_[index(tier)][selector_->select(ctx)];
+const ServerSpec* Topology::select(int device, Tier tier, std::uint64_t request,
+                                   const std::function<ServerLoad(std::size_t)>& load,
+                                   const std::function<bool(const ServerSpec&)>* up) {
+  const auto& all = by_tier_[index(tier)];
+  if (!up) {
+    const SelectionContext ctx{platform_, this->device(device), tier, candidates_[index(tier)], load, request, seed_};
+    return all[selector_->select(ctx)];
+  }
+  std::vector<const ServerSpec*> specs;
+  std::vector<const HostInfo*> hosts;
+  for (const ServerSpec* s : all)
+    if ((*up)(*s)) {
+      specs.push_back(s);
+      hosts.push_back(s->host);
+    }
+  if (specs.empty()) return nullptr;
+  const std::function<ServerLoad(std::size_t)> load_of_up = [&](std::size_t i) {
+    return load(static_cast<std::size_t>(std::find(all.begin(), all.end(), specs[i]) - all.begin()));
+  };
+  const SelectionContext ctx{platform_, this->device(device), tier, hosts, load_of_up, request, seed_};
+  return specs[selector_->select(ctx)];
 }
 
 }  // namespace tiersim

@@ -30,6 +30,14 @@ struct ServerSettings {
 // entries); unknown keys are rejected by the caller.
 ServerSettings read_server_settings(JsonReader& reader, ServerSettings base);
 
+// A server is down over [at_s, at_s + for_s).
+struct FailureWindow {
+  std::string host;
+  double at_s = 0, for_s = 0;
+};
+
+enum class OnFailure { Lose, Resend };
+
 // The `servers` section of a config, parsed and checked (batch/config.cpp).
 struct ServersConfig {
   std::array<ServerSettings, kTiers> tier{};  // defaults per tier (mobile: unused)
@@ -37,6 +45,8 @@ struct ServersConfig {
   nlohmann::json hosts = nlohmann::json::object();
   // {"rule": name, ...parameters} (model/selection/), checked when parsed.
   nlohmann::json selection = {{"rule", "static"}};
+  std::vector<FailureWindow> failures;  // checked against the platform when the run is set up
+  OnFailure on_failure = OnFailure::Lose;  // requests queued or in service on a failing server
 };
 
 // A server of the run: a platform host with role edge or cloud and its settings.
@@ -44,6 +54,7 @@ struct ServerSpec {
   const HostInfo* host = nullptr;
   ServerSettings settings;
   int index = 0;  // position in Topology::servers()
+  std::vector<std::pair<double, double>> down;  // failure windows [from, to), in time order
 };
 
 class Topology {
@@ -72,9 +83,13 @@ class Topology {
   const ServerSpec& fixed_server(int device, Tier tier) const {
     return *device_servers_[static_cast<std::size_t>(device)][index(tier)];
   }
-  // Asks the rule for a server of `tier` for a request of device d, given each candidate's load.
-  const ServerSpec& select(int device, Tier tier, std::uint64_t request,
-                           const std::function<ServerLoad(std::size_t)>& load);
+  // Asks the rule for a server of `tier` for a request of device d, given each candidate's load;
+  // with `up`, only among the servers it accepts (nullptr when none is up).
+  const ServerSpec* select(int device, Tier tier, std::uint64_t request,
+                           const std::function<ServerLoad(std::size_t)>& load,
+                           const std::function<bool(const ServerSpec&)>* up = nullptr);
+  bool has_failures() const { return !config_.failures.empty(); }
+  OnFailure on_failure() const { return config_.on_failure; }
 
  private:
   const Platform& platform_;
