@@ -226,16 +226,31 @@ TEST_CASE("deadlines: expired requests are dropped at dequeue and violations cou
 
 TEST_CASE("at vanishing load both engines agree on every selection rule, batching and deadlines", "[serving][engines]") {
   const std::string dir = testing::scratch_dir("serving-agree-inputs");
-  const std::string profile = one_stage_profile(dir, 1e7, json{{"a", 0.008}, {"c", 0.002}});
-  for (const std::string rule : {"static", "nearest", "least_loaded", "power_of_two"}) {
+  const std::string one_stage = one_stage_profile(dir, 1e7, json{{"a", 0.008}, {"c", 0.002}});
+  // Three batched stages on the edge: max_wait_s is waited once per visit, then each stage is a pass.
+  json stages = json::array();
+  for (int st = 0; st < 3; ++st)
+    stages.push_back({{"name", fmt::format("s{}", st)}, {"macs", 4e6}, {"bits", 32}, {"exit", 0}, {"output_bytes", 0},
+                      {"batch_latency_s", {0.004, 0.006, 0.007, 0.0075}}});
+  stages[0].erase("exit");
+  stages[1].erase("exit");
+  const std::string three_stages = testing::write_file(
+      dir + "/three.json",
+      json{{"name", "three"}, {"input_bytes", 0}, {"stages", stages}, {"tiers", {{"edge", {{"stages", {0, 2}}}}}}}.dump());
+  for (const auto& [rule, profile] : std::vector<std::pair<std::string, std::string>>{
+           {"static", one_stage}, {"nearest", one_stage}, {"least_loaded", one_stage}, {"power_of_two", one_stage},
+           {"static", three_stages}, {"least_loaded", three_stages}}) {
     const json servers = {{"edge", {{"workers", 2}}},
                           {"hosts", {{"edge-a", {{"max_batch", 4}, {"max_wait_s", 0.003}}}}},
                           {"selection", {{"rule", rule}}}};
     const json extra = {{"deadline_s", 0.0125}};  // edge-a: 3 ms for a batch that never fills + 10 ms: late
     const json arrival = {{"process", "periodic"}, {"rate_hz", 1}};  // one request in the system at a time
-    const Served a = serve("agree-a-" + rule, 200, arrival, servers, "analytic", extra, profile);
-    const Served g = serve("agree-g-" + rule, 200, arrival, servers, "simgrid", extra, profile);
-    INFO(rule);
+    const std::string id = rule + (profile == one_stage ? "-1" : "-3");
+    const Served a = serve("agree-a-" + id, 200, arrival, servers, "analytic", extra, profile);
+    const Served g = serve("agree-g-" + id, 200, arrival, servers, "simgrid", extra, profile);
+    INFO(id);
+    if (profile == three_stages)  // 3 ms for the batch, then 3 x 4 ms
+      CHECK(g.summary["latency_s"]["mean"].get<double>() == Approx(0.015).epsilon(1e-9));
     for (const char* key : {"mean", "p95", "max"})
       CHECK(a.summary["latency_s"][key].get<double>() == Approx(g.summary["latency_s"][key].get<double>()).epsilon(1e-9));
     CHECK(a.summary["slo"] == g.summary["slo"]);

@@ -7,6 +7,7 @@
 // the static rule's choice, and the summary says so (selection_note).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 
 #include "engines/engine.hpp"
@@ -66,7 +67,8 @@ void AnalyticEngine::run(RunSetup& setup, Metrics& metrics, RequestLog& log) {
       rec.arrival_s = arrival;
       double t = arrival;
       Walk walk(setup.walk, rec.sample, rec.request);
-      Tier held = Tier::Mobile;  // the server tier whose worker the request holds (Mobile: none)
+      Tier held = Tier::Mobile;  // the server tier the request is at (Mobile: none)
+      double visit_start = 0;    // when it reached that server
       for (Step step = walk.next();; step = walk.next()) {
         if (step.kind == StepKind::Done) {
           accounting.finish_record(rec, step);
@@ -79,23 +81,33 @@ void AnalyticEngine::run(RunSetup& setup, Metrics& metrics, RequestLog& log) {
           t += seconds;
           continue;
         }
-        if (step.tier != Tier::Mobile && held != step.tier) {  // a server takes it: one service, or one batch pass
+        if (step.tier != Tier::Mobile) {
           const ServerSpec& server = *routes.server[index(step.tier)];
           ServerStats& s = stats[static_cast<std::size_t>(server.index)];
-          rec.server[index(step.tier)] = server.index;
-          const bool batched = server.settings.batching() && setup.profile.batch_latency(step.stage, step.tier).given();
-          const double wait = batched ? server.settings.max_wait_s : 0.0;
-          if (workload.drop_expired() && t + wait > arrival + deadline) {
-            ++s.dropped;
-            t += wait;
-            accounting.drop_record(rec, walk);
-            break;
+          bool first_pass = false;
+          if (held != step.tier) {  // the request reaches the server
+            held = step.tier;
+            first_pass = true;
+            visit_start = t;
+            ++s.requests;
+            rec.server[index(step.tier)] = server.index;
           }
-          s.served(wait);
-          ++s.batches;
-          rec.queue_s += wait;
-          t += wait;
-          if (!server.settings.batching()) held = step.tier;
+          // A worker takes it once per visit, or once per stage on a batching server; a batch
+          // that never fills is due max_wait_s after the request reached the server.
+          if (first_pass || server.settings.batching()) {
+            const bool batched = server.settings.batching() && setup.profile.batch_latency(step.stage, step.tier).given();
+            const double wait = batched ? std::max(0.0, visit_start + server.settings.max_wait_s - t) : 0.0;
+            if (workload.drop_expired() && t + wait > arrival + deadline) {
+              ++s.dropped;
+              t += wait;
+              accounting.drop_record(rec, walk);
+              break;
+            }
+            s.served(wait);
+            ++s.batches;
+            rec.queue_s += wait;
+            t += wait;
+          }
         }
         const HostInfo& host = *routes.host[index(step.tier)];
         double seconds = workload.compute_seconds(host, step, rec.request, walk.compute_steps());

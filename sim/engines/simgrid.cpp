@@ -52,7 +52,8 @@ struct Request {
   std::array<Server*, kTiers> server{};  // the server chosen on each tier (nullptr: not yet)
   Server* at = nullptr;       // the server it waits at or is served by
   bool in_service = false;
-  double queued_at = 0;       // when it joined `at`'s queue
+  double queued_at = 0;       // when it reached `at` (a batch waits max_wait_s from the first one's)
+  double ready_at = 0;        // when it last joined `at`'s queue (its wait for this pass starts)
   // A service (this request leads it): the compute steps it covers and their seconds, or the
   // members of its batch (itself first).
   std::vector<Step> steps;
@@ -111,6 +112,7 @@ class EventRun {
   void start_service(Server& s, std::vector<Request*>& members);
   void service_done(Request* leader);
   void batch_due(Request* r);
+  bool stays(Server& s, Request* r);
   void drop(Request* r);
   void fail(Server& s);
   void failure_hits(Request* r);
@@ -334,8 +336,9 @@ void EventRun::arrive(Server& s, Request* r) {
     drop(r);
     return;
   }
+  ++s.stats.requests;
   r->at = &s;
-  r->queued_at = now();
+  r->queued_at = r->ready_at = now();
   s.waiting.push_back(r);
   dispatch(s);
   // The queue only grows at arrivals, so its maximum is seen here.
@@ -424,7 +427,7 @@ void EventRun::start_service(Server& s, std::vector<Request*>& members) {
   leader->step_seconds.clear();
   double duration = 0;
   for (Request* m : members) {
-    const double wait = t - m->queued_at;
+    const double wait = t - m->ready_at;
     s.stats.served(wait);
     m->rec.queue_s += wait;
     m->in_service = true;
@@ -485,21 +488,38 @@ void EventRun::service_done(Request* leader) {
       setup_.accounting.charge_compute(leader->rec, *s.host, leader->step, elapsed);
       leader->step = leader->walk->next();
     }
-    leader->at = nullptr;
     leader->in_service = false;
-    advance(leader);
+    if (!stays(s, leader)) {
+      leader->at = nullptr;
+      advance(leader);
+    }
   } else {
     // A copy: advancing a member may start other services (and reuse finished requests).
     const std::vector<Request*> members(leader->batch.begin(), leader->batch.end());
     for (Request* m : members) {
       setup_.accounting.charge_compute(m->rec, *s.host, m->step, elapsed / static_cast<double>(b));
       m->step = m->walk->next();
-      m->at = nullptr;
       m->in_service = false;
     }
-    for (Request* m : members) advance(m);
+    std::vector<Request*> leaving;
+    for (auto m = members.rbegin(); m != members.rend(); ++m)  // stayers back to the queue's front, in order
+      if (!stays(s, *m)) leaving.insert(leaving.begin(), *m);
+    for (Request* m : leaving) {
+      m->at = nullptr;
+      advance(m);
+    }
   }
   dispatch(s);
+}
+
+// On a batching server a request whose next step is another stage there goes back to the front
+// of the queue (each stage is batched on its own), keeping the instant it reached the server:
+// its batch is due at once, and max_wait_s is waited once per visit.
+bool EventRun::stays(Server& s, Request* r) {
+  if (!s.spec->settings.batching() || r->step.kind != StepKind::Compute || r->step.tier != s.host->role) return false;
+  r->ready_at = now();
+  s.waiting.push_front(r);
+  return true;
 }
 
 // A server dropped r: it is answered by the deepest exit already computed on its device, or lost.

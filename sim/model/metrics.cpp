@@ -165,13 +165,13 @@ nlohmann::ordered_json Metrics::summary() const {
     put(s, server_requests, server.requests, server.name);
     put(s, server_utilisation,
         last_finish_s_ > 0 ? server.busy_worker_s / (server.workers * last_finish_s_) : 0.0, server.name);
-    put(s, server_mean_queue, server.requests ? server.queue_sum_s / static_cast<double>(server.requests) : 0.0,
+    put(s, server_mean_queue, server.passes ? server.queue_sum_s / static_cast<double>(server.passes) : 0.0,
         server.name);
-    put(s, server_p95_queue, server.requests ? q[0] : 0.0, server.name);
+    put(s, server_p95_queue, server.passes ? q[0] : 0.0, server.name);
     put(s, server_max_queue, server.max_queue, server.name);
     put(s, server_dropped, server.dropped, server.name);
     put(s, server_mean_batch,
-        server.batches ? static_cast<double>(server.requests) / static_cast<double>(server.batches) : 1.0, server.name);
+        server.batches ? static_cast<double>(server.passes) / static_cast<double>(server.batches) : 1.0, server.name);
   }
   if (!selection_note_.empty()) put(s, summary::selection_note, selection_note_);
   return s;

@@ -63,15 +63,16 @@ struct ServerStats {
   std::string name;
   Tier tier = Tier::Edge;
   int workers = 1;
-  std::uint64_t requests = 0;  // served (started service)
+  std::uint64_t requests = 0;  // requests that reached it (and were not dropped on arrival)
+  std::uint64_t passes = 0;    // times a worker took a request: once per visit, or once per stage when batching
   std::uint64_t dropped = 0;
-  std::uint64_t batches = 0;
+  std::uint64_t batches = 0;   // services (a batch, or one request alone)
   double busy_worker_s = 0;    // sum over workers of the time they served
-  double queue_sum_s = 0;      // sum of the waits of served requests
+  double queue_sum_s = 0;      // sum of the waits of the passes
   LatencyHistogram queue;      // their distribution
   long long max_queue = 0;     // most requests waiting at once
   void served(double wait_s) {
-    ++requests;
+    ++passes;
     queue_sum_s += wait_s;
     queue.add(wait_s);
   }

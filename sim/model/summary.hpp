@@ -68,13 +68,13 @@ inline constexpr SummaryField slo_deadline{"slo_deadline_s", "/slo/deadline_s", 
 inline constexpr SummaryField slo_violation{"slo_violation_fraction", "/slo/violation_fraction", Number, "fraction", false, "share of requests not answered within the deadline (lost ones included)"};
 inline constexpr SummaryField server_tier{"server_tier", "/servers/*/tier", String, "", true, "the server's tier (edge or cloud)"};
 inline constexpr SummaryField server_workers{"server_workers", "/servers/*/workers", Integer, "", true, "requests (or batches) the server serves at once"};
-inline constexpr SummaryField server_requests{"server_requests", "/servers/*/requests", Integer, "", true, "requests the server served (a request served twice after a failure counts twice)"};
+inline constexpr SummaryField server_requests{"server_requests", "/servers/*/requests", Integer, "", true, "requests that reached the server and were not dropped on arrival (a request sent again after a failure counts again)"};
 inline constexpr SummaryField server_utilisation{"server_utilisation", "/servers/*/utilisation", Number, "fraction", true, "busy worker-time / (workers x simulated time)"};
-inline constexpr SummaryField server_mean_queue{"server_mean_queue_s", "/servers/*/mean_queue_s", Number, "s", true, "mean time a served request waited for a worker there"};
+inline constexpr SummaryField server_mean_queue{"server_mean_queue_s", "/servers/*/mean_queue_s", Number, "s", true, "mean wait for a worker there (per pass: a batching server takes a request once per stage)"};
 inline constexpr SummaryField server_p95_queue{"server_p95_queue_s", "/servers/*/p95_queue_s", Number, "s", true, "95th percentile of that wait"};
 inline constexpr SummaryField server_max_queue{"server_max_queue_length", "/servers/*/max_queue_length", Integer, "", true, "most requests waiting there at once"};
 inline constexpr SummaryField server_dropped{"server_dropped", "/servers/*/dropped", Integer, "", true, "requests the server dropped (full queue, expired at dequeue)"};
-inline constexpr SummaryField server_mean_batch{"server_mean_batch", "/servers/*/mean_batch", Number, "", true, "requests per batch served (1 without batching)"};
+inline constexpr SummaryField server_mean_batch{"server_mean_batch", "/servers/*/mean_batch", Number, "", true, "requests per service (batch size; 1 without batching)"};
 inline constexpr SummaryField selection_note{"selection_note", "/selection_note", String, "", false, "how the engine applied the selection rule when it could not as configured (analytic engine: no load)"};
 inline constexpr SummaryField engine{"engine", "/engine", String, "", true, "engine that ran the point"};
 inline constexpr SummaryField network_model{"network_model", "/network_model", String, "", true, "network model the point ran with"};
