@@ -369,18 +369,20 @@ def offered_load(run):
     return workload.get("devices", 1) * arrival["rate_hz"]
 
 
-def versus_load(runs, value_of, ylabel, log_y):
+def versus_load(runs, value_of, ylabel, log_y, groups=None, log_x=True):
+    """A curve per group of runs (default: per policy setting) of value_of(run) vs offered load."""
     loads = {offered_load(r) for r in runs}
     if len(loads) < 2:
         raise NotApplicable("fewer than two offered loads among the runs (sweep workload.devices or rate_hz)")
-    fig, ax = plt.subplots(figsize=(WIDTH_IN, 3.3))
-    for label, group, look in curves(runs, exclude=LOAD_KEYS):
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 3.3 if groups is None else 3.6))
+    for label, group, look in (groups or (lambda rs: curves(rs, exclude=LOAD_KEYS)))(runs):
         pts = sorted((offered_load(r), value_of(r)) for r in group)
         ax.plot([p[0] for p in pts], [p[1] for p in pts], label=label, **look)
-    ax.set_xscale("log")
+    if log_x:
+        ax.set_xscale("log")
     if log_y:
         ax.set_yscale("log")
-    for axis in (ax.xaxis, ax.yaxis) if log_y else (ax.xaxis,):
+    for axis in ([ax.xaxis] if log_x else []) + ([ax.yaxis] if log_y else []):
         axis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
         axis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xlabel("offered load (requests/s, all devices)")
@@ -559,6 +561,94 @@ def fig_per_class_exits(runs, run_id=None):
     return fig
 
 
+RULE_ORDER = ["static", "nearest", "round_robin", "random", "least_loaded", "power_of_two"]
+
+
+def serving_setup(run):
+    """(selection rule, largest max_batch of any server) of a run, from its config.json."""
+    config = run["config"]
+    if not config:
+        raise Missing(f"run {run['id']}: no config.json")
+    servers = config.get("servers", {})
+    rule = servers.get("selection", {}).get("rule", "static")
+    settings = [servers.get(t, {}) for t in ("edge", "cloud")] + list(servers.get("hosts", {}).values())
+    return rule, max(s.get("max_batch", 1) for s in settings)
+
+
+def by_rule(runs):
+    """Runs grouped into curves per selection rule (colour and marker per rule) and batching
+    (solid: none, dashed: batching), as (label, runs, style)."""
+    groups = {}
+    for run in runs:
+        groups.setdefault(serving_setup(run), []).append(run)
+    if len(groups) < 2:
+        raise NotApplicable("one selection rule and batching setting among the runs (sweep servers.selection)")
+
+    def order(key):
+        rule, batch = key
+        return (RULE_ORDER.index(rule) if rule in RULE_ORDER else 99, rule, batch)
+    out = []
+    for rule, batch in sorted(groups, key=order):
+        i = (RULE_ORDER.index(rule) if rule in RULE_ORDER else len(RULE_ORDER) + sum(map(ord, rule)) % 5) + 1
+        look = dict(color=COLOURS[i % len(COLOURS)], marker=MARKERS[i % len(MARKERS)], markersize=3.5,
+                    linestyle="-" if batch == 1 else "--", markerfacecolor="none" if batch > 1 else None)
+        label = rule.replace("_", " ") + (f", batches of up to {batch}" if batch > 1 else "")
+        out.append((label, groups[(rule, batch)], look))
+    return out
+
+
+def serving_versus_load(runs, value_of, ylabel, log_y):
+    return versus_load(runs, value_of, ylabel, log_y, groups=by_rule, log_x=False)
+
+
+def fig_p95_vs_load_by_rule(runs):
+    return serving_versus_load(runs, lambda r: 1e3 * metric(r, "latency_p95_s"), "95th percentile latency (ms)", True)
+
+
+def fig_slo_vs_load(runs):
+    def violations(run):
+        value = optional(run, "slo_violation_fraction")
+        if value is None:
+            raise Missing(f"run {run['id']}: summary.json has no slo (set workload.deadline_s)")
+        return 100 * value
+    deadlines = {optional(r, "slo_deadline_s") for r in runs}
+    what = f"past the {1e3 * deadlines.pop():g} ms deadline" if len(deadlines) == 1 else "past their deadline"
+    return serving_versus_load(runs, violations, f"requests {what} (%)", False)
+
+
+def fig_drops_vs_load(runs):
+    return serving_versus_load(runs, lambda r: 100 * metric(r, "dropped_fraction"), "dropped (% of requests)", False)
+
+
+def fig_server_utilisation(runs):
+    """Per-server utilisation at the highest offered load, a group of bars per rule and batching."""
+    runs, title = at_highest_load(runs)
+    curves_ = by_rule(runs)
+    tiers = {name: metric(r, "server_tier", name) for r in runs for name in need(r, "servers")
+             if metric(r, "server_requests", name) > 0}  # servers no run used are left out
+    servers = sorted(tiers, key=lambda n: (["edge", "cloud"].index(tiers[n]), n))
+    if not servers:
+        raise Missing("no servers in the summaries (tiersim before the serving layer?)")
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 1.3 + 0.1 * len(curves_) * (len(servers) + 1)))
+    height = 0.8 / len(servers)
+    hatches = ["", "///", "xx", "...", "\\\\"]
+    for k, server in enumerate(servers):
+        values = [100 * metric(group[0], "server_utilisation", server) for _, group, _ in curves_]
+        ax.barh([i + k * height for i in range(len(curves_))], values, height=height, label=server,
+                hatch=hatches[k % len(hatches)], color=COLOURS[(k + 1) % len(COLOURS)], edgecolor="black",
+                linewidth=0.3, alpha=0.85)
+    ax.set_yticks([i + height * (len(servers) - 1) / 2 for i in range(len(curves_))])
+    ax.set_yticklabels([label for label, _, _ in curves_])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("utilisation (% of worker time)")
+    if title:
+        ax.set_title(title, fontsize=7)
+    ax.grid(True, axis="x", linewidth=0.3, alpha=0.5)
+    legend_below(fig, ax)
+    return fig
+
+
 FIGURES = {
     "accuracy_energy": fig_accuracy_energy,
     "accuracy_latency": fig_accuracy_latency,
@@ -572,6 +662,10 @@ FIGURES = {
     "cost_vs_offload": fig_cost_vs_offload,
     "datamap": fig_datamap,
     "latency_vs_bandwidth": fig_latency_vs_bandwidth,
+    "p95_vs_load_by_rule": fig_p95_vs_load_by_rule,
+    "slo_vs_load": fig_slo_vs_load,
+    "drops_vs_load": fig_drops_vs_load,
+    "server_utilisation": fig_server_utilisation,
 }
 
 
