@@ -351,3 +351,18 @@ TEST_CASE("a dropped request is answered by the exit computed on its device", "[
   CHECK(s.summary["accuracy"].get<double>() == 0.5);
   CHECK(s.summary["exit_fraction"]["mobile"].get<double>() == 0.5);
 }
+
+// Three requests at the same instant, batches of up to 2, max_wait_s 5 ms, 2 ms alone and 3 ms
+// for two: 0 and 1 run 0-3 ms; 2 waited since 0, its batch is due at 5 ms (the instant 0's was)
+// and runs alone 5-7 ms, though the worker was free from 3 ms and nothing else arrives.
+TEST_CASE("a batch that never fills is served when due, also after the first request's batch left", "[serving]") {
+  const std::string dir = testing::scratch_dir("batch-due-inputs");
+  const std::string profile = one_stage_profile(dir, 2e6, json::array({0.002, 0.003}));
+  const Served s = serve("batch-due", 3, replay(dir, {0, 0, 0}),
+                         {{"edge", {{"workers", 1}, {"max_batch", 2}, {"max_wait_s", 0.005}}}}, "simgrid",
+                         json::object(), profile);
+  CHECK(std::stod(s.column(0, "finish_s")) == Approx(0.003).epsilon(1e-9));
+  CHECK(std::stod(s.column(1, "finish_s")) == Approx(0.003).epsilon(1e-9));
+  CHECK(std::stod(s.column(2, "finish_s")) == Approx(0.007).epsilon(1e-9));
+  CHECK(std::stod(s.column(2, "queue_s")) == Approx(0.005).epsilon(1e-9));
+}

@@ -111,7 +111,7 @@ class EventRun {
   bool take_batch(Server& s, std::vector<Request*>& members);
   void start_service(Server& s, std::vector<Request*>& members);
   void service_done(Request* leader);
-  void batch_due(Request* r);
+  void batch_due(Server& s);
   bool stays(Server& s, Request* r);
   void drop(Request* r);
   void fail(Server& s);
@@ -154,6 +154,7 @@ class EventRun {
     Request* r;
     std::uint32_t serial;
     Action action;
+    Server* batch_server;  // a batch timer of this server (then r and action are unused)
     bool operator>(const Event& o) const { return t > o.t || (t == o.t && seq > o.seq); }
   };
   std::vector<Event> events_;
@@ -384,7 +385,9 @@ bool EventRun::take_batch(Server& s, std::vector<Request*>& members) {
   if (same_stage < settings.max_batch && t < due) {
     if (s.batch_due != due) {
       s.batch_due = due;
-      at(due, first, &EventRun::batch_due);
+      events_.push_back({due, scheduled_++, nullptr, 0, nullptr, &s});
+      std::push_heap(events_.begin(), events_.end(), std::greater<>());
+      if (!firing_) arm();
     }
     return false;
   }
@@ -404,12 +407,11 @@ bool EventRun::take_batch(Server& s, std::vector<Request*>& members) {
   return true;
 }
 
-// A batch timer fired: the first request of a batching server's queue has waited max_wait_s.
-void EventRun::batch_due(Request* r) {
-  Server* s = r->at;
-  if (!s || r->in_service) return;
-  if (s->batch_due == now()) s->batch_due = -1;
-  dispatch(*s);
+// A batch timer of s fired: the first request of its queue then had waited max_wait_s (its
+// queue may have changed since; dispatch decides anew).
+void EventRun::batch_due(Server& s) {
+  if (s.batch_due == now()) s.batch_due = -1;
+  dispatch(s);
 }
 
 // A worker of s starts serving `members` now. One request alone is served for all its compute
@@ -579,7 +581,7 @@ void EventRun::at(double t, Request* r, Action action) {
     (this->*action)(r);
     return;
   }
-  events_.push_back({t, scheduled_++, r, r->serial, action});
+  events_.push_back({t, scheduled_++, r, r->serial, action, nullptr});
   std::push_heap(events_.begin(), events_.end(), std::greater<>());
   if (!firing_) arm();
 }
@@ -604,7 +606,10 @@ void EventRun::fire() {
     std::pop_heap(events_.begin(), events_.end(), std::greater<>());
     const Event e = events_.back();
     events_.pop_back();
-    if (e.r->serial == e.serial) (this->*e.action)(e.r);
+    if (e.batch_server)
+      batch_due(*e.batch_server);
+    else if (e.r->serial == e.serial)
+      (this->*e.action)(e.r);
   }
   firing_ = false;
   arm();
