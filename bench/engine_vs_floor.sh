@@ -18,16 +18,12 @@ RUNS=${RUNS:-3}
 REQUESTS=${REQUESTS:-200000}
 NAIVE=${NAIVE:-1}
 CALLGRIND=${CALLGRIND:-0}
-shared=$(cd "${SHARED_BENCH:-../shared/bench}" && pwd)
-bin=$PWD/build/tiersim
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+source "$(dirname "$0")/common.sh"  # shared, bin, out, median
 
 for program in best_s4u naive_s4u; do
   g++ -O2 -std=c++17 "$shared/$program.cpp" -o "$out/$program" $(pkg-config --cflags --libs simgrid)
 done
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 # One run of PROGRAM at DEVICES: appends "wall_s peak_kb" to $out/PROGRAM.DEVICES.
 run_once() {

@@ -13,10 +13,7 @@
 set -euo pipefail
 REQUESTS=${REQUESTS:-200000}
 RUNS=${RUNS:-5}
-shared=$(cd "${SHARED_BENCH:-../shared/bench}" && pwd)
-bin=$PWD/build/tiersim
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+source "$(dirname "$0")/common.sh"  # shared, bin, out, median
 
 # The benchmark's inputs with a batched-latency table on the edge stage (a copy: ../shared is read-only).
 cp "$shared"/matched.json "$shared"/matched_trace.* "$shared"/platform.xml "$out"/
@@ -29,7 +26,6 @@ p["stages"][1]["batch_latency_s"] = {"batch": [1, 2, 4, 8], "seconds": [0.00169,
 json.dump(p, open(sys.argv[2], "w"))
 PY
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 variants=(default least_loaded batching)
 [ -n "${BASE:-}" ] && variants=(base "${variants[@]}")

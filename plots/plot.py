@@ -611,7 +611,9 @@ def fig_slo_vs_load(runs):
         if value is None:
             raise Missing(f"run {run['id']}: summary.json has no slo (set workload.deadline_s)")
         return 100 * value
-    deadlines = {optional(r, "slo_deadline_s") for r in runs}
+    deadlines = {optional(r, "slo_deadline_s") for r in runs} - {None}
+    if not deadlines:
+        raise NotApplicable("no run has a deadline (workload.deadline_s)")
     what = f"past the {1e3 * deadlines.pop():g} ms deadline" if len(deadlines) == 1 else "past their deadline"
     return serving_versus_load(runs, violations, f"requests {what} (%)", False)
 
