@@ -1,7 +1,7 @@
 #!/bin/bash
 # What the serving layer costs the SimGrid engine on the engine benchmark's workload
-# (../shared/bench/matched.json: closed loop, 1 MFlop on the phone, 100 kB up, 4 edge workers,
-# 10 MFlop on the edge, 1 kB back): the default (static selection, no batching), least_loaded
+# (../shared/bench/matched.json: 1 MFlop on the phone, 100 kB up, 4 edge workers, 10 MFlop on
+# the edge, 1 kB back; Poisson arrivals of 200 requests/s in total, as bench/engine_vs_floor.sh): the default (static selection, no batching), least_loaded
 # (asked at every send, with every server's load), and batching (up to 8, 1 ms; the edge stage
 # given a batched-latency table), at 100 and 10 000 devices, 200 000 requests. With BASE=path to
 # another tiersim binary (e.g. one built from the commit before the serving layer) it runs that
@@ -31,7 +31,8 @@ variants=(default least_loaded batching)
 [ -n "${BASE:-}" ] && variants=(base "${variants[@]}")
 
 run_once() {  # VARIANT DEVICES: appends the wall time to $out/VARIANT.DEVICES
-  local variant=$1 devices=$2 program=$bin config=$out/matched.json
+  local variant=$1 devices=$2 program=$bin config=$out/matched.json rate
+  rate=$(awk -v d="$devices" 'BEGIN {print 200 / d}')
   local -a extra=()
   case $variant in
     base) program=$BASE config=$out/base/matched.json ;;
@@ -39,7 +40,8 @@ run_once() {  # VARIANT DEVICES: appends the wall time to $out/VARIANT.DEVICES
     batching) extra=(--set servers.edge.max_batch=8 --set servers.edge.max_wait_s=0.001) ;;
   esac
   /usr/bin/time -f "%e" -o "$out/time" "$program" run "$config" -o "$out/r-$variant" --force \
-    --set workload.devices="$devices" --set workload.requests="$REQUESTS" "${extra[@]}" > /dev/null
+    --set workload.devices="$devices" --set workload.requests="$REQUESTS" \
+    --set "workload.arrival={\"process\":\"poisson\",\"rate_hz\":$rate}" "${extra[@]}" > /dev/null
   cat "$out/time" >> "$out/$variant.$devices"
 }
 

@@ -614,8 +614,8 @@ def fig_slo_vs_load(runs):
     deadlines = {optional(r, "slo_deadline_s") for r in runs} - {None}
     if not deadlines:
         raise NotApplicable("no run has a deadline (workload.deadline_s)")
-    what = f"past the {1e3 * deadlines.pop():g} ms deadline" if len(deadlines) == 1 else "past their deadline"
-    return serving_versus_load(runs, violations, f"requests {what} (%)", False)
+    what = f"the {1e3 * deadlines.pop():g} ms deadline" if len(deadlines) == 1 else "their deadline"
+    return serving_versus_load(runs, violations, f"requests that missed\n{what} (%)", False)
 
 
 def fig_drops_vs_load(runs):
