@@ -188,3 +188,22 @@ TEST_CASE("bad server, batching, deadline and failure settings are refused with 
                           {"p.json", message});
   }
 }
+
+// Issue 17, finding 1: a run named ".." made the run's folder the results directory itself, and
+// replacing it deleted that directory. Names are now letters, digits, '.', '_', '-', no leading '.'.
+TEST_CASE("run names that are not plain file names are refused and nothing is deleted", "[bad-input][config]") {
+  auto dir = testing::scratch_dir("names");
+  std::filesystem::create_directories(dir + "/out");
+  testing::write_file(dir + "/out/keep.txt", "mine");
+  REQUIRE(std::filesystem::exists(dir + "/out/keep.txt"));
+  for (const std::string name : {"..", ".", ".hidden", "a,b", "a\"b", "x\ny", "a/b", "a b", ""}) {
+    INFO("name " << json(name).dump());
+    auto config = base_config(source_path("tests/data/tiny.csv"), source_path("tests/data/tiny.profile.json"),
+                              source_path("tests/data/tiny_platform.xml"));
+    config["name"] = name;
+    const std::string path = testing::write_file(dir + "/c.json", config.dump());
+    expect_one_line_error(testing::run_cli("run " + path + " -o " + dir + "/out --force"),
+                          {"c.json: /name: expected a name of at most 200 letters, digits, '.', '_' and '-', not starting with '.'"});
+    CHECK(std::filesystem::exists(dir + "/out/keep.txt"));
+  }
+}

@@ -10,6 +10,7 @@
 #include "network/network_model.hpp"
 #include "model/selection/selector.hpp"
 #include "core/error.hpp"
+#include "core/names.hpp"
 #include "core/json_reader.hpp"
 #include "core/tier.hpp"
 
@@ -81,8 +82,10 @@ Experiment parse_experiment(const nlohmann::json& config, const std::string& con
   x.config_path = config_path;
   const std::string dir = fs::path(config_path).parent_path().string();
   x.name = r.at("name").string();
-  if (x.name.empty() || x.name.find_first_of("/\\ ") != std::string::npos)
-    r.at("name").fail("a non-empty name without spaces or slashes (it names the run's folder)");
+  if (!is_safe_name(x.name))
+    r.at("name").fail(fmt::format("a name of at most {} letters, digits, '.', '_' and '-', not starting with '.' "
+                                  "(it names the run's folder)",
+                                  kMaxNameLength));
   r.optional("description");
   // Which figures `tiersim plot` draws for this experiment's directory (the plot script checks the names).
   if (auto figures = r.optional("figures"); !figures.is_null())

@@ -1,5 +1,7 @@
 #include "batch/run.hpp"
 
+#include "core/names.hpp"
+
 #include <fmt/format.h>
 
 #include <chrono>
@@ -115,6 +117,8 @@ nlohmann::ordered_json run_experiment(const Experiment& x, const std::string& ou
 nlohmann::ordered_json run_experiment(const Experiment& x, RunSetup& setup, const std::string& out_dir,
                                       const nlohmann::json& resolved, const nlohmann::json& sweep_values,
                                       std::chrono::steady_clock::time_point started) {
+  // The folders replaced below must be children of DIR/runs: a name like ".." never gets here.
+  if (!is_safe_name(x.name)) throw std::logic_error("unsafe run name \"" + x.name + "\" reached run_experiment");
   const fs::path dir(out_dir), run_dir = dir / "runs" / x.name, partial = dir / "runs" / (x.name + ".partial");
   fs::remove_all(partial);
   fs::create_directories(partial);
