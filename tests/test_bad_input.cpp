@@ -207,3 +207,44 @@ TEST_CASE("run names that are not plain file names are refused and nothing is de
     CHECK(std::filesystem::exists(dir + "/out/keep.txt"));
   }
 }
+
+// Issue 17, findings 3-5: inputs that crashed, allocated without bound or were silently
+// truncated, each now one line naming file and line (or JSON path), exit 2.
+TEST_CASE("empty imports, NUL bytes, huge labels and huge device counts are refused, not crashed on",
+          "[bad-input][trace]") {
+  auto dir = testing::scratch_dir("hostile");
+  auto import = [&](const std::string& format, const std::string& text) {
+    testing::write_file(dir + "/in.csv", text);
+    return testing::run_cli("trace import " + dir + "/in.csv -o " + dir + "/out.csv --format " + format +
+                            " --dataset d --model m --source s");
+  };
+  const std::string wide_header =
+      ",device,target,class_name,conf_branch_1,correct_branch_1,delta_inf_time_branch_1,cum_inf_time_branch_1,"
+      "prediction_branch_1\n";
+  // A header and no rows: segfaulted (maxCoeff of an empty array).
+  expect_one_line_error(import("long", "Sample_ID,Exit,Confidence,Prediction,Label\n"), {"in.csv: no data rows"});
+  expect_one_line_error(import("wide", wide_header), {"in.csv: no data rows"});
+  // A label of 2 000 000 000 made one class name per class up to it (memory exhausted).
+  expect_one_line_error(import("long", "Sample_ID,Exit,Confidence,Prediction,Label\n0,0,0.5,0,2000000000\n"),
+                        {"in.csv:2: label 2000000000: expected an integer from 0 to 99999"});
+  expect_one_line_error(import("wide", wide_header + "0,cpu,4294967296,x,0.5,1,0.01,0.01,0\n"),
+                        {"in.csv:2: label 4294967296: expected an integer from 0 to 99999"});
+  // A line starting with a NUL byte: read out of bounds, and merged lines.
+  expect_one_line_error(import("long", std::string("Sample_ID,Exit,Confidence,Prediction,Label\n0,0,0.5,0,1\n") +
+                                           std::string(1, '\0') + "1,0,0.5,0,1\n"),
+                        {"in.csv:3: a NUL byte (expected a text CSV line)"});
+  // A file with no newline is not read whole.
+  expect_one_line_error(import("long", "Sample_ID,Exit,Confidence,Prediction,Label\n" + std::string(1100000, '1')),
+                        {"in.csv:2: line longer than 1048576 bytes"});
+  // A trace label beyond int range became class 0.
+  testing::write_file(dir + "/t.json", kSidecar);
+  testing::write_file(dir + "/t.csv", "sample,exit,label,prediction,confidence\n0,0,4294967296,1,0.9\n");
+  expect_one_line_error(testing::run_cli("trace info " + dir + "/t.csv"),
+                        {"t.csv:2: label 4294967296: expected an integer from -2147483648 to 2147483647"});
+  // devices = 4294967297 ran 1 device while config.json recorded the original.
+  auto config = base_config(source_path("tests/data/tiny.csv"), source_path("tests/data/tiny.profile.json"),
+                            source_path("tests/data/tiny_platform.xml"));
+  config["workload"]["devices"] = 4294967297LL;
+  expect_one_line_error(testing::run_cli("validate " + testing::write_config(dir, config)),
+                        {"bad.json: /workload/devices: expected at most 10 000 000 devices, got 4294967297"});
+}

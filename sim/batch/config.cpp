@@ -51,7 +51,10 @@ static std::string resolve(const std::string& base_dir, JsonReader r) {
 }
 
 static void read_workload(JsonReader w, WorkloadConfig& out, const std::string& base_dir) {
-  out.devices = static_cast<int>(w.at("devices").integer_at_least(1));
+  auto devices = w.at("devices");
+  const long long device_count = devices.integer_at_least(1);
+  if (device_count > 10000000) devices.fail(fmt::format("at most 10 000 000 devices, got {}", device_count));  // checked before narrowing
+  out.devices = static_cast<int>(device_count);
   out.requests = w.at("requests").integer_at_least(1);
   auto arrival = w.at("arrival");
   // Built once here so that bad parameters (and a bad timestamp file) fail before anything runs.

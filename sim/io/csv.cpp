@@ -26,22 +26,43 @@ CsvReader::CsvReader(const std::string& path) : path_(path), in_(gzopen(path.c_s
   for (auto f : fields_) header_.emplace_back(f);
 }
 
+// Lines are cut from blocks read with explicit lengths, so a NUL byte is seen (and refused)
+// rather than ending a C string early, and a line cannot grow past kMaxCsvLineBytes.
 bool CsvReader::read_line() {
   buffer_.clear();
-  char chunk[1 << 14];
-  while (gzgets(in_.get(), chunk, sizeof chunk)) {
-    buffer_ += chunk;
-    if (buffer_.back() == '\n') {
-      buffer_.pop_back();
-      return true;
+  while (true) {
+    const std::size_t newline = block_.find('\n', block_pos_);
+    const std::size_t end = newline == std::string::npos ? block_.size() : newline;
+    buffer_.append(block_, block_pos_, end - block_pos_);
+    block_pos_ = newline == std::string::npos ? block_.size() : newline + 1;
+    if (buffer_.size() > kMaxCsvLineBytes)
+      throw InputError(fmt::format("{}:{}: line longer than {} bytes (expected a CSV line; is this a text file?)",
+                                   path_, line_ + 1, kMaxCsvLineBytes));
+    if (newline != std::string::npos) break;
+    block_.resize(1 << 16);
+    const int n = gzread(in_.get(), block_.data(), static_cast<unsigned>(block_.size()));
+    if (n < 0) {
+      int code = Z_OK;
+      const char* message = gzerror(in_.get(), &code);
+      throw InputError(fmt::format("{}:{}: cannot read on ({}; expected a CSV file, plain or gzip)", path_, line_ + 1,
+                                   message));
+    }
+    block_.resize(static_cast<std::size_t>(n));
+    block_pos_ = 0;
+    if (n == 0) {
+      if (buffer_.empty()) return false;
+      break;
     }
   }
-  int code = Z_OK;
-  const char* message = gzerror(in_.get(), &code);
-  if (code != Z_OK && code != Z_STREAM_END)
-    throw InputError(fmt::format("{}:{}: cannot read on ({}; expected a CSV file, plain or gzip)", path_, line_ + 1,
-                                 message));
-  return !buffer_.empty();
+  if (buffer_.find('\0') != std::string::npos)
+    throw InputError(fmt::format("{}:{}: a NUL byte (expected a text CSV line)", path_, line_ + 1));
+  return true;
+}
+
+int CsvReader::integer_in(std::size_t col, int lo, int hi, const char* what) const {
+  const long long v = integer(col);
+  if (v < lo || v > hi) fail(fmt::format("{} {}: expected an integer from {} to {}", what, v, lo, hi));
+  return static_cast<int>(v);
 }
 
 bool CsvReader::next() {

@@ -11,6 +11,15 @@
 
 namespace tiersim {
 
+// Bounds for integers read from CSV files: any int (checked before narrowing from long long),
+// and caps on what importers allocate per value (one class name per class up to the largest
+// label; exits likewise).
+inline constexpr int kIntMin = -2147483647 - 1, kIntMax = 2147483647;
+inline constexpr int kMaxClasses = 100000, kMaxExits = 1000;
+
+// Longest line accepted (a file with no newline is refused here rather than read whole).
+inline constexpr std::size_t kMaxCsvLineBytes = 1 << 20;
+
 class CsvReader {
  public:
   explicit CsvReader(const std::string& path);
@@ -27,6 +36,9 @@ class CsvReader {
   // Field parsers: errors name file, line and column.
   double real(std::size_t col) const;
   long long integer(std::size_t col) const;
+  // An integer of column `col` in [lo, hi], checked before any narrowing; `what` names it in the
+  // error ("label 4294967296: expected an integer from 0 to 99999").
+  int integer_in(std::size_t col, int lo, int hi, const char* what) const;
   std::string_view text(std::size_t col) const { return fields_.at(col); }
   [[noreturn]] void fail(const std::string& what) const;
 
@@ -35,6 +47,8 @@ class CsvReader {
   std::unique_ptr<gzFile_s, int (*)(gzFile)> in_;
   bool read_line();  // the next physical line into buffer_, without its newline
   std::string buffer_;
+  std::string block_;      // bytes read from the file and not yet returned as lines
+  std::size_t block_pos_ = 0;
   std::vector<std::string_view> fields_;
   std::vector<std::string> header_;
   std::size_t line_ = 0;

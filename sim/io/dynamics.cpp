@@ -23,7 +23,7 @@ TrainingDynamics from_epochs(const std::string& path, int wanted_exit) {
   const long c_exit = csv.optional_column("exit");
   std::map<int, std::map<long long, std::map<long long, double>>> by_exit;  // exit -> sample -> epoch -> p
   while (csv.next()) {
-    const int exit = c_exit >= 0 ? static_cast<int>(csv.integer(static_cast<std::size_t>(c_exit))) : 0;
+    const int exit = c_exit >= 0 ? csv.integer_in(static_cast<std::size_t>(c_exit), kIntMin, kIntMax, "exit") : 0;
     const long long id = csv.integer(c_sample), epoch = csv.integer(c_epoch);
     const double p = csv.real(c_prob);
     if (!(p >= 0.0 && p <= 1.0)) csv.fail(fmt::format("gold_prob {} is not in [0, 1]", p));

@@ -143,12 +143,12 @@ Trace load_trace(const std::string& csv_path) {
   while (csv.next()) {
     Row row;
     long long id = csv.integer(c_sample);
-    row.exit = static_cast<int>(csv.integer(c_exit));
+    row.exit = csv.integer_in(c_exit, kIntMin, kIntMax, "exit");
     if (row.exit < 0 || row.exit >= exits)
       csv.fail(fmt::format("exit index {} is unknown: the sidecar lists {} exits (0..{})", row.exit, exits,
                            exits - 1));
-    row.label = static_cast<int>(csv.integer(c_label));
-    row.prediction = static_cast<int>(csv.integer(c_pred));
+    row.label = csv.integer_in(c_label, kIntMin, kIntMax, "label");  // range against the classes below
+    row.prediction = csv.integer_in(c_pred, kIntMin, kIntMax, "prediction");
     if (auto it = t.meta.exit_classes.find(row.exit); it != t.meta.exit_classes.end() &&
         std::find(it->second.begin(), it->second.end(), row.prediction) == it->second.end())
       csv.fail(fmt::format("prediction {} at exit {} is outside the classes the sidecar gives that exit", row.prediction,

@@ -26,6 +26,7 @@ struct Cell {
 // Builds a canonical trace from per-sample, per-exit cells; checks completeness.
 Trace assemble(const std::string& path, std::map<long long, std::pair<int, std::map<int, Cell>>>& samples,
                int exits, TraceMeta meta) {
+  if (samples.empty()) throw InputError(fmt::format("{}: no data rows (expected a header and at least one row)", path));
   Trace t;
   t.path = path;
   const int n = static_cast<int>(samples.size());
@@ -79,10 +80,9 @@ Trace import_long(const std::string& path, const ImportOptions& opt) {
   int max_exit = -1, max_class = 1;
   while (csv.next()) {
     long long id = csv.integer(c_id);
-    int exit = static_cast<int>(csv.integer(c_exit));
-    int label = static_cast<int>(csv.integer(c_label)), pred = static_cast<int>(csv.integer(c_pred));
-    if (exit < 0) csv.fail(fmt::format("exit {} is negative", exit));
-    if (label < 0 || pred < 0) csv.fail("a negative class index");
+    const int exit = csv.integer_in(c_exit, 0, kMaxExits - 1, "exit");
+    const int label = csv.integer_in(c_label, 0, kMaxClasses - 1, "label");
+    const int pred = csv.integer_in(c_pred, 0, kMaxClasses - 1, "prediction");
     auto& entry = samples[id];
     entry.first = label;
     if (!entry.second.emplace(exit, Cell{pred, checked_confidence(csv, c_conf)}).second)
@@ -116,16 +116,14 @@ Trace import_wide(const std::string& path, const ImportOptions& opt) {
   int max_class = 1;
   while (csv.next()) {
     long long id = csv.integer(c_id);
-    int label = static_cast<int>(csv.integer(c_label));
-    if (label < 0) csv.fail("a negative label");
+    const int label = csv.integer_in(c_label, 0, kMaxClasses - 1, "label");
     if (c_name >= 0) names[label] = std::string(csv.text(static_cast<std::size_t>(c_name)));
     auto& entry = samples[id];
     if (!entry.second.empty()) csv.fail(fmt::format("sample {} appears twice", id));
     entry.first = label;
     max_class = std::max(max_class, label);
     for (int b = 0; b < branches; ++b) {
-      int pred = static_cast<int>(csv.integer(c_pred[b]));
-      if (pred < 0) csv.fail("a negative prediction");
+      const int pred = csv.integer_in(c_pred[b], 0, kMaxClasses - 1, "prediction");
       max_class = std::max(max_class, pred);
       entry.second[b] = Cell{pred, checked_confidence(csv, c_conf[b])};
       time_sum[b] += csv.real(c_time[b]);
