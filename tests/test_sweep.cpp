@@ -407,3 +407,37 @@ TEST_CASE("forcing another config into a directory removes the old config's runs
   CHECK(left.begin()->first == tiersim::expand_sweep(second, "c.json")[0].id);
   CHECK(testing::read_csv(dir + "/out/summary.csv").size() == 2);  // header and the one run
 }
+
+// Issue 17, finding 2: a quote in the results path, or a newline in --time, ran commands when the
+// job started. Every value is now quoted for bash or checked against its format.
+TEST_CASE("slurm job scripts quote every path and refuse what cannot be quoted", "[slurm][bad-input]") {
+  auto dir = testing::scratch_dir("slurm-hostile");
+  auto path = testing::write_config(dir, base());
+  const std::string hostile = dir + "/res'; touch INJECTED; '";
+  auto r = testing::run_cli("slurm " + path + " -o \"" + hostile + "\" --array 1");
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  // The array task, run by bash as SLURM would: it runs tiersim into the hostile folder and nothing else.
+  const std::string task = "cd '" + dir + "' && SLURM_ARRAY_TASK_ID=0 bash \"" + hostile + "/tiersim.sbatch\" > /dev/null 2>&1";
+  CHECK(std::system(task.c_str()) == 0);
+  CHECK_FALSE(std::filesystem::exists(dir + "/INJECTED"));
+  CHECK(std::filesystem::exists(hostile + "/summary.csv"));
+  const std::string merge = "cd '" + dir + "' && bash \"" + hostile + "/merge.sbatch\" > /dev/null 2>&1";
+  CHECK(std::system(merge.c_str()) == 0);
+  CHECK_FALSE(std::filesystem::exists(dir + "/INJECTED"));
+  // submit.sh, with an sbatch that only answers a job id: the hostile path is one argument.
+  std::filesystem::create_directories(dir + "/fake-bin");
+  testing::write_file(dir + "/fake-bin/sbatch", "#!/bin/sh\necho 42\n");
+  std::filesystem::permissions(dir + "/fake-bin/sbatch", std::filesystem::perms::owner_all);
+  const std::string submit = "cd '" + dir + "' && PATH='" + dir + "/fake-bin':$PATH bash \"" + hostile + "/submit.sh\" > /dev/null 2>&1";
+  CHECK(std::system(submit.c_str()) == 0);
+  CHECK_FALSE(std::filesystem::exists(dir + "/INJECTED"));
+  // A newline in --time or in a path cannot be made safe in an #SBATCH line: refused.
+  auto bad_time = testing::run_cli("slurm " + path + " -o " + dir + "/t --array 1 --time \"$(printf '1:00\\ntouch INJECTED')\"");
+  CHECK(bad_time.status == 2);
+  CHECK_THAT(bad_time.err, Contains("--time: expected a SLURM time limit (MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS), got \"1:00\\ntouch INJECTED\""));
+  auto bad_path = testing::run_cli("slurm " + path + " -o \"$(printf '" + dir + "/a\\nb')\" --array 1");
+  CHECK(bad_path.status == 2);
+  CHECK_THAT(bad_path.err, Contains("--out: expected a path without control characters or double quotes"));
+  CHECK(testing::run_cli("slurm " + path + " -o " + dir + "/t --array 1 --time 2-12:30").status == 0);
+}

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <map>
 
 #include "core/error.hpp"
@@ -131,31 +132,66 @@ int merge_runs(const std::string& out_dir, const std::vector<std::string>& sourc
   return copied;
 }
 
+namespace {
+
+// A word for bash: in single quotes, each ' written as '\''.
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// Paths go into #SBATCH lines (in double quotes) and commands: no control character (a newline
+// would start a command of its own) and no double quote.
+void check_script_path(const std::string& option, const std::string& path) {
+  for (unsigned char c : path)
+    if (c < 0x20 || c == 0x7f || c == '"')
+      throw InputError(fmt::format("{}: expected a path without control characters or double quotes, got {}", option,
+                                   nlohmann::json(path).dump()));
+}
+
+// SLURM's time formats: minutes, minutes:seconds, hours:minutes:seconds, days-hours,
+// days-hours:minutes, days-hours:minutes:seconds.
+void check_time_limit(const std::string& time_limit) {
+  static const std::regex format("([0-9]+-)?[0-9]+(:[0-9]+){0,2}");
+  if (!std::regex_match(time_limit, format))
+    throw InputError(fmt::format("--time: expected a SLURM time limit (MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM or "
+                                 "D-HH:MM:SS), got {}",
+                                 nlohmann::json(time_limit).dump()));
+}
+
+}  // namespace
+
 std::string write_slurm_scripts(const std::string& binary, const std::string& config_path, const std::string& out_dir,
                                 int array, int cpus, const std::string& time_limit) {
   if (array < 1) throw InputError(fmt::format("--array: expected N >= 1 tasks, got {}", array));
+  check_time_limit(time_limit);
+  check_script_path("config", config_path);
+  check_script_path("--out", out_dir);
+  check_script_path("the tiersim binary", binary);
   const fs::path dir = fs::absolute(out_dir);
   fs::create_directories(dir);
-  const std::string config = fs::absolute(config_path).string(), bin = fs::absolute(binary).string();
+  const std::string config = shell_quote(fs::absolute(config_path).string()), bin = shell_quote(fs::absolute(binary).string());
+  const std::string out = shell_quote(dir.string());
   const std::string array_script = fmt::format(
       "#!/bin/bash\n"
       "# tiersim job array: task i runs shard i of {0} of {1}; written by `tiersim slurm`.\n"
       "#SBATCH --job-name=tiersim\n#SBATCH --array=0-{2}\n#SBATCH --cpus-per-task={3}\n#SBATCH --time={4}\n"
-      "#SBATCH --output={5}/slurm-%A_%a.out\n"
-      "exec '{6}' run '{1}' -o '{5}' -j {3} --resume --shard \"$SLURM_ARRAY_TASK_ID/{0}\"\n",
-      array, config, array - 1, cpus, time_limit, dir.string(), bin);
+      "#SBATCH --output=\"{5}/slurm-%A_%a.out\"\n"
+      "exec {6} run {1} -o {7} -j {3} --resume --shard \"$SLURM_ARRAY_TASK_ID/{0}\"\n",
+      array, config, array - 1, cpus, time_limit, dir.string(), bin, out);
   const std::string merge_script = fmt::format(
       "#!/bin/bash\n# tiersim merge after the job array; written by `tiersim slurm`.\n"
       "#SBATCH --job-name=tiersim-merge\n#SBATCH --cpus-per-task=1\n#SBATCH --time=00:10:00\n"
-      "#SBATCH --output={0}/slurm-merge-%j.out\n"
-      "exec '{1}' merge '{0}'\n",
-      dir.string(), bin);
+      "#SBATCH --output=\"{0}/slurm-merge-%j.out\"\n"
+      "exec {1} merge {2}\n",
+      dir.string(), bin, out);
   const std::string submit = fmt::format(
       "#!/bin/bash\n# Submits the job array, then the merge once every task has ended.\nset -euo pipefail\n"
-      "array=$(sbatch --parsable '{0}/tiersim.sbatch')\n"
-      "merge=$(sbatch --parsable --dependency=afterany:${{array%%;*}} '{0}/merge.sbatch')\n"
+      "array=$(sbatch --parsable {0})\n"
+      "merge=$(sbatch --parsable --dependency=afterany:${{array%%;*}} {1})\n"
       "echo \"job array $array, merge $merge\"\n",
-      dir.string());
+      shell_quote((dir / "tiersim.sbatch").string()), shell_quote((dir / "merge.sbatch").string()));
   for (const auto& [name, text] : {std::pair{"tiersim.sbatch", array_script}, std::pair{"merge.sbatch", merge_script},
                                    std::pair{"submit.sh", submit}}) {
     std::ofstream(dir / name) << text;
