@@ -3,6 +3,7 @@
 // engines, any worker count and any event order see the same numbers; no library's
 // distribution implementation is involved (std::*_distribution differs between libraries).
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 
 namespace tiersim {
@@ -18,6 +19,12 @@ inline std::uint64_t splitmix64(std::uint64_t x) {
 inline double uniform01(std::uint64_t seed, std::uint64_t stream, std::uint64_t index) {
   std::uint64_t h = splitmix64(seed ^ splitmix64(stream ^ splitmix64(index)));
   return (static_cast<double>(h >> 11) + 0.5) * 0x1.0p-53;
+}
+
+// Uniform over {0, ..., n - 1} (n >= 1).
+inline std::size_t uniform_index(std::uint64_t seed, std::uint64_t stream, std::uint64_t index, std::size_t n) {
+  const auto i = static_cast<std::size_t>(uniform01(seed, stream, index) * static_cast<double>(n));
+  return i < n ? i : n - 1;
 }
 
 // Exponential with mean 1.

@@ -95,8 +95,7 @@ void AnalyticEngine::run(RunSetup& setup, Metrics& metrics, RequestLog& log) {
           // A worker takes it once per visit, or once per stage on a batching server; a batch
           // that never fills is due max_wait_s after the request reached the server.
           if (first_pass || server.settings.batching()) {
-            const bool batched = server.settings.batching() && setup.profile.batch_latency(step.stage, step.tier).given();
-            const double wait = batched ? std::max(0.0, visit_start + server.settings.max_wait_s - t) : 0.0;
+            const double wait = server.settings.batches(setup.profile, step.stage, step.tier) ? std::max(0.0, visit_start + server.settings.max_wait_s - t) : 0.0;
             if (workload.drop_expired() && t + wait > arrival + deadline) {
               ++s.dropped;
               t += wait;

@@ -28,6 +28,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <tuple>
 
@@ -113,6 +114,7 @@ class EventRun {
   void service_done(Request* leader);
   void batch_due(Server& s);
   bool stays(Server& s, Request* r);
+  void go_on(Server& s, std::span<Request* const> members);
   void drop(Request* r);
   void fail(Server& s);
   void failure_hits(Request* r);
@@ -157,6 +159,7 @@ class EventRun {
     Server* batch_server;  // a batch timer of this server (then r and action are unused)
     bool operator>(const Event& o) const { return t > o.t || (t == o.t && seq > o.seq); }
   };
+  void push_event(Event e);
   std::vector<Event> events_;
   std::uint64_t scheduled_ = 0;
   simgrid::kernel::timer::Timer* timer_ = nullptr;  // the armed timer (nullptr: none)
@@ -371,8 +374,7 @@ bool EventRun::take_batch(Server& s, std::vector<Request*>& members) {
     return true;
   }
   const ServerSettings& settings = s.spec->settings;
-  const BatchLatency& model = setup_.profile.batch_latency(first->step.stage, s.host->role);
-  if (!settings.batching() || !model.given()) {
+  if (!settings.batches(setup_.profile, first->step.stage, s.host->role)) {
     s.waiting.pop_front();
     members.push_back(first);
     return true;
@@ -385,9 +387,7 @@ bool EventRun::take_batch(Server& s, std::vector<Request*>& members) {
   if (same_stage < settings.max_batch && t < due) {
     if (s.batch_due != due) {
       s.batch_due = due;
-      events_.push_back({due, scheduled_++, nullptr, 0, nullptr, &s});
-      std::push_heap(events_.begin(), events_.end(), std::greater<>());
-      if (!firing_) arm();
+      push_event({due, 0, nullptr, 0, nullptr, &s});
     }
     return false;
   }
@@ -436,7 +436,7 @@ void EventRun::start_service(Server& s, std::vector<Request*>& members) {
   }
   s.in_service += static_cast<long long>(members.size());
   const bool batching = s.spec->settings.batching();
-  if (members.size() == 1 && !(batching && setup_.profile.batch_latency(leader->step.stage, s.host->role).given())) {
+  if (members.size() == 1 && !s.spec->settings.batches(setup_.profile, leader->step.stage, s.host->role)) {
     // Every compute step on this tier in a row, in one service (one step on a batching server:
     // its next stage goes through the batch queue again).
     while (leader->step.kind == StepKind::Compute && leader->step.tier == s.host->role &&
@@ -491,10 +491,7 @@ void EventRun::service_done(Request* leader) {
       leader->step = leader->walk->next();
     }
     leader->in_service = false;
-    if (!stays(s, leader)) {
-      leader->at = nullptr;
-      advance(leader);
-    }
+    go_on(s, {&leader, 1});
   } else {
     // A copy: advancing a member may start other services (and reuse finished requests).
     const std::vector<Request*> members(leader->batch.begin(), leader->batch.end());
@@ -503,15 +500,28 @@ void EventRun::service_done(Request* leader) {
       m->step = m->walk->next();
       m->in_service = false;
     }
-    std::vector<Request*> leaving;
-    for (auto m = members.rbegin(); m != members.rend(); ++m)  // stayers back to the queue's front, in order
-      if (!stays(s, *m)) leaving.insert(leaving.begin(), *m);
-    for (Request* m : leaving) {
-      m->at = nullptr;
-      advance(m);
-    }
+    go_on(s, members);
   }
   dispatch(s);
+}
+
+// The members of a service that ended go on: those with another stage on this (batching)
+// server back to the front of its queue in their order, the others to their next step in order.
+void EventRun::go_on(Server& s, std::span<Request* const> members) {
+  if (members.size() == 1) {  // the usual case, without the vector
+    if (!stays(s, members[0])) {
+      members[0]->at = nullptr;
+      advance(members[0]);
+    }
+    return;
+  }
+  std::vector<Request*> leaving;
+  for (auto m = members.rbegin(); m != members.rend(); ++m)
+    if (!stays(s, *m)) leaving.push_back(*m);
+  for (auto m = leaving.rbegin(); m != leaving.rend(); ++m) {
+    (*m)->at = nullptr;
+    advance(*m);
+  }
 }
 
 // On a batching server a request whose next step is another stage there goes back to the front
@@ -581,7 +591,13 @@ void EventRun::at(double t, Request* r, Action action) {
     (this->*action)(r);
     return;
   }
-  events_.push_back({t, scheduled_++, r, r->serial, action, nullptr});
+  push_event({t, 0, r, r->serial, action, nullptr});
+}
+
+// Queues e (its instant in the future) and keeps the timer armed at the earliest event.
+void EventRun::push_event(Event e) {
+  e.seq = scheduled_++;
+  events_.push_back(e);
   std::push_heap(events_.begin(), events_.end(), std::greater<>());
   if (!firing_) arm();
 }

@@ -117,7 +117,7 @@ Topology::Topology(const Platform& platform, const ServersConfig& config, int de
   }
   for (int t = 1; t < kTiers; ++t)
     for (const auto& h : platform.hosts(static_cast<Tier>(t)))
-      servers_.push_back({&h, settings_for(h, config, where), static_cast<int>(servers_.size())});
+      servers_.push_back({&h, settings_for(h, config, where), static_cast<int>(servers_.size()), {}});
   add_failures(config, servers_, where);
   for (const auto& s : servers_) {
     check_batch_models(s, profile, where);

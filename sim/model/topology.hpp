@@ -24,6 +24,11 @@ struct ServerSettings {
   int max_batch = 1;              // largest batch a worker serves at once (1: no batching)
   double max_wait_s = 0;          // how long a batch may wait to fill up once a worker is free
   bool batching() const { return max_batch > 1; }
+  // Whether this server batches a compute step of `stage` on `tier`: it batches, and the
+  // profile gives that stage a batched latency (other stages are served one at a time).
+  bool batches(const ModelProfile& profile, int stage, Tier tier) const {
+    return batching() && profile.batch_latency(stage, tier).given();
+  }
 };
 
 // Reads the keys of a server-settings object over `base` (batch/config.cpp and the per-host

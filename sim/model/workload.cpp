@@ -17,8 +17,7 @@ static std::vector<int> make_sample_order(const WorkloadConfig& config, const Tr
                                  config.split));
   if (config.shuffle)  // Fisher-Yates with counter-based draws: same order everywhere
     for (std::size_t i = order.size() - 1; i > 0; --i) {
-      auto j = static_cast<std::size_t>(uniform01(seed, kStreamShuffle, i) * static_cast<double>(i + 1));
-      std::swap(order[i], order[std::min(j, i)]);
+      std::swap(order[i], order[uniform_index(seed, kStreamShuffle, i, i + 1)]);
     }
   return order;
 }

@@ -2,7 +2,6 @@
 // IEEE TPDS 12(10), 2001): two distinct servers of the tier drawn at random (seeded per
 // request), the request goes to the less loaded (queued + in service), ties to the one first in
 // name order.
-#include <algorithm>
 #include <utility>
 
 #include "core/rng.hpp"
@@ -18,12 +17,8 @@ class PowerOfTwoSelector final : public ServerSelector {
     const std::size_t n = ctx.candidates.size();
     if (n == 1) return 0;
     const std::uint64_t stream = kStreamSelection + 16 + static_cast<std::uint64_t>(index(ctx.tier));
-    auto draw = [&](std::uint64_t k, std::size_t range) {
-      return std::min(static_cast<std::size_t>(uniform01(ctx.seed, stream, 2 * ctx.request + k) *
-                                               static_cast<double>(range)),
-                      range - 1);
-    };
-    std::size_t a = draw(0, n), b = draw(1, n - 1);
+    std::size_t a = uniform_index(ctx.seed, stream, 2 * ctx.request, n);
+    std::size_t b = uniform_index(ctx.seed, stream, 2 * ctx.request + 1, n - 1);
     if (b >= a) ++b;  // b uniform over the others
     if (b < a) std::swap(a, b);
     return ctx.load(b).total() < ctx.load(a).total() ? b : a;

@@ -1,7 +1,5 @@
 // Random: each request goes to a server of the tier drawn uniformly (seeded by the run's seed
 // and the request's id, so runs repeat exactly).
-#include <algorithm>
-
 #include "core/rng.hpp"
 #include "model/selection/selector.hpp"
 
@@ -12,9 +10,8 @@ namespace {
 class RandomSelector final : public ServerSelector {
  public:
   std::size_t select(const SelectionContext& ctx) override {
-    const double u = uniform01(ctx.seed, kStreamSelection + static_cast<std::uint64_t>(index(ctx.tier)), ctx.request);
-    return std::min(static_cast<std::size_t>(u * static_cast<double>(ctx.candidates.size())),
-                    ctx.candidates.size() - 1);
+    return uniform_index(ctx.seed, kStreamSelection + static_cast<std::uint64_t>(index(ctx.tier)), ctx.request,
+                         ctx.candidates.size());
   }
   bool per_request() const override { return true; }
 };
