@@ -45,7 +45,7 @@ class DimecDc : public Policy {
     if (gate_ < 0 || gate_ > 1) p.at("exit_confidence").fail(fmt::format("a number in [0, 1], got {}", gate_));
   }
 
-  Decision at_exit(const DecisionContext& c) const override {
+  Decision at_exit(const DecisionContext& c) override {
     const bool gate = c.trace.confidence(c.sample, c.exit) >= gate_;
     if (c.tier == Tier::Mobile && c.exit == mobile_exit_) {
       const Pool pool = nearest_pool(c.trace, c.sample);

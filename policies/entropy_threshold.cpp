@@ -9,7 +9,7 @@ class EntropyThreshold : public Policy {
  public:
   explicit EntropyThreshold(ExitThresholds t) : thresholds_(std::move(t)) {}
 
-  Decision at_exit(const DecisionContext& c) const override {
+  Decision at_exit(const DecisionContext& c) override {
     return c.trace.entropy(c.sample, c.exit) < thresholds_.at(c.exit) ? Decision::exit() : Decision::next();
   }
 

@@ -13,11 +13,11 @@ class FixedTier : public Policy {
  public:
   explicit FixedTier(Tier tier) : tier_(tier) {}
 
-  Decision at_input(const DecisionContext&) const override {
+  Decision at_input(const DecisionContext&) override {
     return tier_ == Tier::Mobile ? Decision::next() : Decision::offload(tier_);
   }
 
-  Decision at_exit(const DecisionContext& c) const override {
+  Decision at_exit(const DecisionContext& c) override {
     return c.stage >= last_exit_stage(c.profile) ? Decision::exit() : Decision::next();
   }
 

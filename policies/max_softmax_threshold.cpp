@@ -9,7 +9,7 @@ class MaxSoftmaxThreshold : public Policy {
  public:
   explicit MaxSoftmaxThreshold(ExitThresholds t) : thresholds_(std::move(t)) {}
 
-  Decision at_exit(const DecisionContext& c) const override {
+  Decision at_exit(const DecisionContext& c) override {
     return c.trace.confidence(c.sample, c.exit) >= thresholds_.at(c.exit) ? Decision::exit() : Decision::next();
   }
 

@@ -41,7 +41,7 @@ class Meanet : public Policy {
     if (!hard_param_.is_null()) p.at("hard_classes").array_size();
   }
 
-  Decision at_exit(const DecisionContext& c) const override {
+  Decision at_exit(const DecisionContext& c) override {
     if (c.tier == cloud_) return Decision::next();  // a complex input runs to the end there
     if (c.exit == main_exit_) {
       if (c.trace.entropy(c.sample, c.exit) > threshold_) return Decision::offload(cloud_);

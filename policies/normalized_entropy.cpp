@@ -11,7 +11,7 @@ class NormalizedEntropy : public Policy {
  public:
   explicit NormalizedEntropy(ExitThresholds t) : thresholds_(std::move(t)) {}
 
-  Decision at_exit(const DecisionContext& c) const override {
+  Decision at_exit(const DecisionContext& c) override {
     const double normalized = c.trace.entropy(c.sample, c.exit) / std::log(static_cast<double>(c.trace.classes()));
     return normalized < thresholds_.at(c.exit) ? Decision::exit() : Decision::next();
   }

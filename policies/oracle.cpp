@@ -9,7 +9,7 @@ namespace {
 
 class Oracle : public Policy {
  public:
-  Decision at_input(const DecisionContext& c) const override {
+  Decision at_input(const DecisionContext& c) override {
     for (const auto& stage : c.profile.stages)
       if (stage.exit >= 0 && right(c, stage.exit)) return Decision::next();
     for (int t = 0; t < kTiers; ++t) {
@@ -19,7 +19,7 @@ class Oracle : public Policy {
     return Decision::next();
   }
 
-  Decision at_exit(const DecisionContext& c) const override {
+  Decision at_exit(const DecisionContext& c) override {
     return right(c, c.exit) ? Decision::exit() : Decision::next();
   }
 

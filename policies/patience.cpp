@@ -11,7 +11,7 @@ class Patience : public Policy {
  public:
   explicit Patience(int patience) : patience_(patience) {}
 
-  Decision at_exit(const DecisionContext& c) const override {
+  Decision at_exit(const DecisionContext& c) override {
     int counter = 0;
     for (int e = c.exit; e > 0 && c.trace.prediction(c.sample, e) == c.trace.prediction(c.sample, e - 1); --e)
       ++counter;

@@ -12,7 +12,7 @@ class RandomOffload : public Policy {
  public:
   explicit RandomOffload(ExitThresholds rates) : rates_(std::move(rates)) {}
 
-  Decision at_exit(const DecisionContext& c) const override {
+  Decision at_exit(const DecisionContext& c) override {
     const double u = uniform01(c.seed, kStreamPolicy + static_cast<std::uint64_t>(c.exit), c.request);
     return u < rates_.at(c.exit) ? Decision::next() : Decision::exit();
   }

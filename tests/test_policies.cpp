@@ -30,7 +30,7 @@ struct Outcome {
   std::vector<std::string> steps;  // "C mobile", "T mobile->edge", ...
 };
 
-Outcome walk(const Fixture& f, const Policy& policy, int sample, std::uint64_t request = 0) {
+Outcome walk(const Fixture& f, Policy& policy, int sample, std::uint64_t request = 0) {
   WalkSetup setup{f.trace, f.profile, policy, 1, 64};
   Walk w(setup, sample, request);
   Outcome o{};

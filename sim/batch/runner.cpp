@@ -19,6 +19,7 @@
 #include "engines/engine.hpp"
 #include "core/error.hpp"
 #include "batch/run.hpp"
+#include "model/policy.hpp"
 
 namespace tiersim {
 
@@ -112,6 +113,23 @@ class Progress {
   _exit(0);
 }
 
+// One line per policy and engine: an adaptive policy that reads the system's state on an
+// engine without load sees only the zero-load state.
+void warn_zero_load_state(const std::vector<std::pair<Experiment, const RunPoint*>>& todo,
+                          const std::string& config_path) {
+  std::set<std::pair<std::string, std::string>> warned;
+  for (const auto& [x, point] : todo) {
+    if (warned.count({x.policy_name, x.engine})) continue;
+    if (find_engine(x.engine, config_path + ": /simulation/engine").live_state) continue;
+    if (!make_policy(x.policy_name, x.policy_params, config_path)->needs().state) continue;
+    warned.insert({x.policy_name, x.engine});
+    fmt::print(stderr,
+               "tiersim: warning: {}: policy \"{}\" reads the system's state, but the {} engine has no load: it sees "
+               "the zero-load state (summary: state: zero-load); use the simgrid engine for queues and backlog\n",
+               config_path, x.policy_name, x.engine);
+  }
+}
+
 }  // namespace
 
 RunnerReport run_points(const std::vector<RunPoint>& points, const nlohmann::json& original_config,
@@ -126,6 +144,7 @@ RunnerReport run_points(const std::vector<RunPoint>& points, const nlohmann::jso
     x.requests_csv = x.requests_csv || options.requests_csv;
     if (static_cast<int>(i % static_cast<std::size_t>(options.shards)) == options.shard) todo.emplace_back(x, &points[i]);
   }
+  warn_zero_load_state(todo, config_path);
   const fs::path dir(out_dir);
   claim_directory(dir, original_config, options.force, points);
   // Leftovers of a killed run: a point is only ever complete under its final name.

@@ -29,6 +29,9 @@ struct EngineInfo {
   bool batchable = false;
   // Whether it models server failures (servers.failures); configs with failures need one that does.
   bool failures = false;
+  // Whether adaptive policies see the system's state under load (queues, backlog); an engine
+  // without it gives them the zero-load state, and the runner warns.
+  bool live_state = false;
   std::function<std::unique_ptr<Engine>()> make;
 };
 

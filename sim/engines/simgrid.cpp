@@ -16,8 +16,11 @@
 // A device serves its requests one at a time (its CPU, then its upload), in arrival order: when
 // it becomes free, its next request's steps on the device are walked at once, in closed form,
 // up to the upload, which starts (an event in that heap) when they end. Requests that end on the device never
-// reach SimGrid. Policies decide from the trace row and request alone, so walking a device's
-// steps before their simulated instant changes no decision.
+// reach SimGrid. Policies that decide from the trace row and request alone see no difference
+// when a device's steps are walked before their simulated instant. Adaptive policies (they
+// read the state, or learn from outcomes: PolicyNeeds) are run stepwise instead: every step
+// that ends in a decision ends at its own event, a request starts at its arrival, and
+// outcomes reach the policy as requests end, in simulated-time order.
 #include <simgrid/kernel/Timer.hpp>
 #include <simgrid/plugins/energy.h>
 #include <simgrid/s4u.hpp>
@@ -31,6 +34,7 @@
 #include <span>
 #include <stdexcept>
 #include <tuple>
+#include <unordered_map>
 
 #include "engines/engine.hpp"
 #include "engines/host_energy.hpp"
@@ -43,6 +47,15 @@ namespace tiersim {
 namespace {
 
 struct Server;
+class EventRun;
+struct Request;
+
+// The state an adaptive policy sees for one request (EventRun::state_of).
+struct RequestProbe final : StateProbe {
+  EventRun* run = nullptr;
+  const Request* request = nullptr;
+  SystemState state(const DecisionContext& ctx) const override;
+};
 
 struct Request {
   RequestRecord rec;
@@ -66,6 +79,9 @@ struct Request {
   Step arrived_by;
   std::optional<Walk> walk_at_arrival;
   sg4::ActivityPtr activity;  // the activity in flight (kept alive until it completes)
+  bool decide_at_end = false;  // stepwise: the walk moves on when the service's step ends
+  std::vector<sg4::Link*> links;  // the links of its transfer in flight (policies that read state)
+  RequestProbe probe;
 };
 
 // A server: its workers, FIFO queue and statistics.
@@ -89,6 +105,7 @@ struct Server {
 struct Device {
   long long next = 0;        // index of its next request
   double last_arrival = 0;   // arrival time of its latest request
+  std::deque<double> upcoming;  // arrivals of its next requests, read ahead to count its backlog
   sg4::Host* host = nullptr; // its own host
   std::array<Server*, kTiers> server{};  // its server on each tier when the rule chooses once per device
   HostEnergyMeter energy;
@@ -100,8 +117,19 @@ class EventRun {
   void start();
   // After SimGrid's run: checks every request completed, reports host and link energy and the servers.
   void finish();
+  // What an adaptive policy sees at a decision of r now.
+  SystemState state_of(const Request& r, const DecisionContext& ctx);
 
  private:
+  double next_arrival(int d, long long k, double t);
+  long long backlog(int d);
+  const Server* server_seen(const Request& r, Tier tier) const;
+  void count_flows(Request* r, sg4::Host* from, sg4::Host* to);
+  void uncount_flows(Request* r);
+  std::unordered_map<const sg4::Link*, long long> flows_;  // transfers in flight per link (state readers)
+  void device_starts(Request* r);
+  void device_step_done(Request* r);
+  void begin_service(Server& s, Request* leader, double duration);
   void device_free(int d, double t);
   double device_steps(Request* r, double t);
   void advance(Request* r);
@@ -138,6 +166,7 @@ class EventRun {
   const double deadline_s_;
   const bool drop_expired_;
   const bool failures_;
+  const bool stepwise_;  // the policy is adaptive: no walking ahead of simulated time
   std::uint64_t resent_ = 0;
   std::vector<Device> devices_;
   std::vector<Server> servers_;  // as Topology::servers()
@@ -179,6 +208,7 @@ EventRun::EventRun(RunSetup& setup, Metrics& metrics, RequestLog& log)
       deadline_s_(setup.workload.deadline_s()),
       drop_expired_(setup.workload.drop_expired()),
       failures_(setup.topology.has_failures()),
+      stepwise_(setup.needs.online()),
       devices_(static_cast<std::size_t>(setup.topology.devices())) {
   const Topology& topology = setup.topology;
   servers_.resize(topology.servers().size());
@@ -231,25 +261,83 @@ Request* EventRun::new_request(int d, long long k, double arrival) {
   r->rec.sample = setup_.workload.sample_for(id);
   r->rec.arrival_s = arrival;
   r->walk.emplace(setup_.walk, r->rec.sample, id);
+  if (setup_.needs.state) {
+    r->probe.run = this;
+    r->probe.request = r;
+    r->walk->set_probe(&r->probe);
+  }
   r->server = devices_[static_cast<std::size_t>(d)].server;
   r->at = nullptr;
   r->in_service = false;
-  r->step = r->walk->next();
+  r->decide_at_end = false;
   return r;
 }
 
 // Device d is free from time t: its next requests start, one after the other, until one leaves
 // the device (it is then busy until that upload ends; in closed loop until the request ends).
+// Stepwise, a request that arrives later starts at its own event.
 void EventRun::device_free(int d, double t) {
   Device& dev = devices_[static_cast<std::size_t>(d)];
   while (dev.next < setup_.workload.requests_of(d)) {
     const long long k = dev.next++;
-    const double arrival = setup_.workload.arrivals().arrival(d, k, closed_loop_ ? t : dev.last_arrival);
-    dev.last_arrival = arrival;
+    const double arrival = next_arrival(d, k, t);
     Request* r = new_request(d, k, arrival);
+    if (stepwise_ && std::max(arrival, t) > now()) {
+      at(std::max(arrival, t), r, &EventRun::device_starts);
+      return;
+    }
+    r->step = r->walk->next();
     t = device_steps(r, std::max(arrival, t));
     if (t < 0) return;
   }
+}
+
+// Device d's k-th arrival (read ahead by backlog(), or asked of the process now; closed loop:
+// after `t`, when its previous request ended).
+double EventRun::next_arrival(int d, long long k, double t) {
+  Device& dev = devices_[static_cast<std::size_t>(d)];
+  double arrival;
+  if (!dev.upcoming.empty()) {
+    arrival = dev.upcoming.front();
+    dev.upcoming.pop_front();
+  } else {
+    arrival = setup_.workload.arrivals().arrival(d, k, closed_loop_ ? t : dev.last_arrival);
+  }
+  dev.last_arrival = arrival;
+  return arrival;
+}
+
+// Requests of device d that arrived by now and wait for it (the one deciding not counted):
+// open-loop arrivals are read ahead, in order, up to the first one after now. Closed loop: 0
+// (a device's next request follows the end of the previous one).
+long long EventRun::backlog(int d) {
+  if (closed_loop_) return 0;
+  Device& dev = devices_[static_cast<std::size_t>(d)];
+  const long long total = setup_.workload.requests_of(d);
+  long long k = dev.next + static_cast<long long>(dev.upcoming.size());
+  double last = dev.upcoming.empty() ? dev.last_arrival : dev.upcoming.back();
+  while (k < total && (dev.upcoming.empty() || last <= now())) {
+    last = setup_.workload.arrivals().arrival(d, k++, last);
+    dev.upcoming.push_back(last);
+  }
+  long long waiting = 0;
+  for (double a : dev.upcoming) {
+    if (a > now()) break;
+    ++waiting;
+  }
+  return waiting;
+}
+
+// Stepwise: r arrives now and starts on its device (which was free).
+void EventRun::device_starts(Request* r) {
+  r->step = r->walk->next();
+  if (const double free = device_steps(r, now()); free >= 0) device_free(r->rec.device, free);
+}
+
+// Stepwise: r's compute step on its device ended now; its walk moves on (a decision, now).
+void EventRun::device_step_done(Request* r) {
+  r->step = r->walk->next();
+  if (const double free = device_steps(r, now()); free >= 0) device_free(r->rec.device, free);
 }
 
 // Performs r's steps on its device from time t. Returns when the device is free again if the
@@ -271,6 +359,10 @@ double EventRun::device_steps(Request* r, double t) {
           return -1;
         }
         t = compute_closed_form(r, devices_[static_cast<std::size_t>(r->rec.device)].energy, t);
+        if (stepwise_) {  // an event, even at the same instant: no recursion over a device's requests
+          push_event({t, 0, r, r->serial, &EventRun::device_step_done, nullptr});
+          return -1;
+        }
         r->step = r->walk->next();
         break;
     }
@@ -439,13 +531,18 @@ void EventRun::start_service(Server& s, std::vector<Request*>& members) {
   if (members.size() == 1 && !s.spec->settings.batches(setup_.profile, leader->step.stage, s.host->role)) {
     // Every compute step on this tier in a row, in one service (one step on a batching server:
     // its next stage goes through the batch queue again).
+    // Stepwise: one step, and the walk moves on when it ends (service_done).
     while (leader->step.kind == StepKind::Compute && leader->step.tier == s.host->role &&
-           !(batching && !leader->steps.empty())) {
+           !((batching || stepwise_) && !leader->steps.empty())) {
       const double seconds = setup_.workload.compute_seconds(*s.host, leader->step, leader->rec.request,
                                                               leader->walk->compute_steps());
       leader->steps.push_back(leader->step);
       leader->step_seconds.push_back(seconds);
       duration += seconds;
+      if (stepwise_) {
+        leader->decide_at_end = true;
+        break;
+      }
       leader->step = leader->walk->next();
     }
   } else {
@@ -455,9 +552,16 @@ void EventRun::start_service(Server& s, std::vector<Request*>& members) {
     const int b = static_cast<int>(members.size());
     duration = sum / b * setup_.profile.batch_latency(leader->step.stage, s.host->role).factor(b);
   }
-  leader->service_start = t;
   s.energy.running_changes(t, +1, s.host->cores);
   if (failures_) s.serving.push_back(leader);
+  begin_service(s, leader, duration);
+}
+
+// The service `leader` leads runs from now for `duration` seconds (closed form: its end is an
+// event; otherwise a SimGrid execution).
+void EventRun::begin_service(Server& s, Request* leader, double duration) {
+  const double t = now();
+  leader->service_start = t;
   if (s.closed_form) {
     at(t + duration, leader, &EventRun::service_done);
     return;
@@ -474,12 +578,37 @@ void EventRun::start_service(Server& s, std::vector<Request*>& members) {
 void EventRun::service_done(Request* leader) {
   Server& s = *leader->at;
   const double t = now(), elapsed = t - leader->service_start;
+  if (leader->decide_at_end) {  // stepwise: its step ended; the policy decides now, still in service
+    leader->decide_at_end = false;
+    setup_.accounting.charge_compute(leader->rec, *s.host, leader->steps.front(), elapsed);
+    leader->steps.clear();
+    leader->step_seconds.clear();
+    leader->step = leader->walk->next();
+    s.stats.busy_worker_s += elapsed;
+    if (!s.spec->settings.batching() && leader->step.kind == StepKind::Compute && leader->step.tier == s.host->role) {
+      // Its next stage here, on the same worker.
+      const double seconds = setup_.workload.compute_seconds(*s.host, leader->step, leader->rec.request,
+                                                              leader->walk->compute_steps());
+      leader->steps.push_back(leader->step);
+      leader->step_seconds.push_back(seconds);
+      leader->decide_at_end = true;
+      begin_service(s, leader, seconds);
+      return;
+    }
+    s.energy.running_changes(t, -1, s.host->cores);
+    if (failures_) std::erase(s.serving, leader);
+    ++s.free_workers;
+    --s.in_service;
+    leader->in_service = false;
+    go_on(s, {&leader, 1});
+    dispatch(s);
+    return;
+  }
   s.energy.running_changes(t, -1, s.host->cores);
   if (failures_) std::erase(s.serving, leader);
   s.stats.busy_worker_s += elapsed;
   ++s.free_workers;
   const auto b = static_cast<long long>(leader->batch.size());
-  s.in_service -= b;
   if (b == 1) {  // one request, one or more steps
     double planned = 0;
     for (double x : leader->step_seconds) planned += x;
@@ -490,16 +619,18 @@ void EventRun::service_done(Request* leader) {
       setup_.accounting.charge_compute(leader->rec, *s.host, leader->step, elapsed);
       leader->step = leader->walk->next();
     }
+    --s.in_service;
     leader->in_service = false;
     go_on(s, {&leader, 1});
   } else {
     // A copy: advancing a member may start other services (and reuse finished requests).
     const std::vector<Request*> members(leader->batch.begin(), leader->batch.end());
-    for (Request* m : members) {
+    for (Request* m : members) {  // (decisions here see the batch still in service)
       setup_.accounting.charge_compute(m->rec, *s.host, m->step, elapsed / static_cast<double>(b));
       m->step = m->walk->next();
-      m->in_service = false;
     }
+    s.in_service -= b;
+    for (Request* m : members) m->in_service = false;
     go_on(s, members);
   }
   dispatch(s);
@@ -644,6 +775,7 @@ void EventRun::start_transfer(Request* r) {
     }
     to = server->host->host;
   }
+  if (setup_.needs.state) count_flows(r, from, to);
   auto comm = sg4::Comm::sendto_init(from, to);
   comm->set_payload_size(static_cast<std::uint64_t>(r->step.bytes));
   comm->set_data(r);
@@ -682,6 +814,7 @@ void EventRun::completed(const sg4::Activity& activity) {
   const int d = r->rec.device;
   const Step step = r->step;
   if (step.kind == StepKind::Transfer) {
+    if (setup_.needs.state) uncount_flows(r);
     setup_.accounting.charge_transfer(r->rec, setup_.topology.device(d), step, t - r->step_start);
     if (failures_ && step.to != Tier::Mobile) {
       r->arrived_by = step;
@@ -708,6 +841,7 @@ void EventRun::finish_request(Request* r, double t) {
   r->rec.finish_s = t;
   metrics_.add(r->rec);
   log_.write(r->rec);
+  setup_.observe(r->rec);
   ++completed_;
   spare_.push_back(r);
   // Closed loop: the device's next request follows the end of this one (for a request that
@@ -735,11 +869,80 @@ void EventRun::finish() {
   for (auto& s : servers_) stats.push_back(std::move(s.stats));
   metrics_.set_servers(std::move(stats));
   if (failures_) metrics_.report_failures(resent_);
+  if (setup_.needs.state) metrics_.set_state_note("simulated");
   if (setup_.platform.has_link_energy()) {
     double link_joules = 0;
     for (auto* link : setup_.session.engine().get_all_links()) link_joules += sg_link_get_consumed_energy(link);
     metrics_.set_network_energy(link_joules);
   }
+}
+
+SystemState RequestProbe::state(const DecisionContext& ctx) const { return run->state_of(*request, ctx); }
+
+// The server r is on or would use on `tier`: the one chosen (or fixed for its device), else
+// (a per-request rule that has not chosen yet) the least loaded one up; nullptr: none.
+const Server* EventRun::server_seen(const Request& r, Tier tier) const {
+  if (const Server* chosen = r.server[index(tier)]; chosen && !chosen->down) return chosen;
+  const Server* best = nullptr;
+  for (const ServerSpec* spec : setup_.topology.servers_of(tier)) {
+    const Server& s = servers_[static_cast<std::size_t>(spec->index)];
+    if (!s.down && (!best || s.load().total() < best->load().total())) best = &s;
+  }
+  return best;
+}
+
+// Transfers in flight per link, for the state's contention-aware upload estimates.
+void EventRun::count_flows(Request* r, sg4::Host* from, sg4::Host* to) {
+  r->links.clear();
+  from->route_to(to, r->links, nullptr);
+  for (const sg4::Link* link : r->links) ++flows_[link];
+}
+
+void EventRun::uncount_flows(Request* r) {
+  for (const sg4::Link* link : r->links) --flows_[link];
+  r->links.clear();
+}
+
+SystemState EventRun::state_of(const Request& r, const DecisionContext& ctx) {
+  const int d = r.rec.device;
+  std::array<const HostInfo*, kTiers> hosts{};
+  std::array<const Server*, kTiers> servers{};
+  hosts[0] = &setup_.topology.device(d);
+  for (int t = 1; t < kTiers; ++t)
+    if ((servers[t] = server_seen(r, Tier(t)))) hosts[t] = servers[t]->host;
+  SystemState state = setup_.estimator.estimate(ctx, r.rec.arrival_s, now(), hosts);
+  TierState& device = state.tiers[0];
+  device.queued = backlog(d);
+  device.in_service = ctx.tier == Tier::Mobile ? 1 : 0;
+  for (int t = 1; t < kTiers; ++t) {
+    if (!servers[t]) continue;
+    const ServerLoad load = servers[t]->load();
+    TierState& ts = state.tiers[t];
+    ts.queued = load.queued;
+    ts.in_service = load.in_service;
+    ts.workers = servers[t]->spec->settings.workers;
+    ts.capacity = servers[t]->spec->settings.queue_capacity;
+  }
+  // Uploads from where it is, sharing each link with the transfers in flight on it.
+  const double bytes = setup_.profile.bytes_after(ctx.stage);
+  for (int t = index(ctx.tier) + 1; t < kTiers; ++t) {
+    if (!hosts[t] || !hosts[index(ctx.tier)]) continue;
+    std::vector<sg4::Link*> links;
+    RouteInfo route;
+    hosts[index(ctx.tier)]->host->route_to(hosts[t]->host, links, &route.latency_s);
+    route.bandwidth_bps = std::numeric_limits<double>::infinity();
+    route.links = static_cast<int>(links.size());
+    long long busiest = 0;
+    for (const sg4::Link* link : links) {
+      const auto it = flows_.find(link);
+      const long long n = it == flows_.end() ? 0 : it->second;
+      busiest = std::max(busiest, n);
+      route.bandwidth_bps = std::min(route.bandwidth_bps, link->get_bandwidth() / static_cast<double>(n + 1));
+    }
+    state.tiers[t].flows = busiest;
+    state.tiers[t].upload_s = setup_.network.transfer_time(route, bytes);
+  }
+  return state;
 }
 
 class SimgridEngine final : public Engine {
@@ -753,7 +956,7 @@ class SimgridEngine final : public Engine {
 };
 
 const Engines::Registrar kSimgrid{
-    {"simgrid", "SimGrid 3.32: transfers share links, servers queue (and batch, and drop), devices serve one request at a time", false, true,
+    {"simgrid", "SimGrid 3.32: transfers share links, servers queue (and batch, and drop), devices serve one request at a time", false, true, true,
      [] { return std::make_unique<SimgridEngine>(); }}};
 
 }  // namespace

@@ -38,6 +38,25 @@ void Accounting::drop_record(RequestRecord& rec, const Walk& walk, bool lost_to_
   rec.lost_to_failure = lost_to_failure;
 }
 
+RequestOutcome Accounting::outcome(const RequestRecord& rec) const {
+  RequestOutcome o;
+  o.request = rec.request;
+  o.device = rec.device;
+  o.sample = rec.sample;
+  o.exit = rec.exit;
+  o.exit_tier = rec.exit_tier;
+  o.confidence = rec.exit >= 0 ? trace_.confidence(rec.sample, rec.exit) : 0.0;
+  o.correct = rec.correct;
+  o.dropped = rec.dropped;
+  o.lost = rec.outcome == Outcome::Lost;
+  o.arrival_s = rec.arrival_s;
+  o.finish_s = rec.finish_s;
+  o.latency_s = rec.latency_s();
+  for (double j : rec.compute_j) o.energy_j += j;
+  o.energy_j += rec.radio_j;
+  return o;
+}
+
 Metrics Accounting::new_metrics() const {
   double fp32_reference_j = 0;  // the all-full-precision network: every stage at 32 bits
   for (const auto& stage : profile_.stages) fp32_reference_j += config_.mac_energy.joules(stage.macs, 32);

@@ -42,6 +42,8 @@ class Accounting {
   // exit already computed on the device if there is one (not after a failure: the device
   // does not know in time), else it is lost.
   void drop_record(RequestRecord& rec, const Walk& walk, bool lost_to_failure = false) const;
+  // What the policy learns from a finished record (Policy::observe).
+  RequestOutcome outcome(const RequestRecord& rec) const;
   // An empty accumulator for this run (reference energies, which metrics are reported).
   Metrics new_metrics() const;
 

@@ -174,6 +174,7 @@ nlohmann::ordered_json Metrics::summary() const {
         server.batches ? static_cast<double>(server.passes) / static_cast<double>(server.batches) : 1.0, server.name);
   }
   if (!selection_note_.empty()) put(s, summary::selection_note, selection_note_);
+  if (!state_note_.empty()) put(s, summary::state, state_note_);
   return s;
 }
 

@@ -93,6 +93,8 @@ class Metrics {
   void set_servers(std::vector<ServerStats> servers) { servers_ = std::move(servers); }
   void set_deadline(double seconds) { deadline_s_ = seconds; }
   void set_selection_note(std::string note) { selection_note_ = std::move(note); }
+  // How the engine gave an adaptive policy the system's state ("simulated" or "zero-load").
+  void set_state_note(std::string note) { state_note_ = std::move(note); }
   // Configs with failures report how many requests were lost to them and sent again.
   void report_failures(std::uint64_t resent) {
     report_failures_ = true;
@@ -124,6 +126,7 @@ class Metrics {
   std::vector<ServerStats> servers_;
   double deadline_s_ = 0;  // 0: no deadline
   std::string selection_note_;
+  std::string state_note_;
   bool report_failures_ = false;
   std::uint64_t resent_ = 0;
 };

@@ -15,6 +15,14 @@ PolicyRegistrar::PolicyRegistrar(std::string name, std::string summary, PolicyFa
   registry().push_back({std::move(name), std::move(summary), std::move(make), std::move(tunable)});
 }
 
+SystemState DecisionContext::state() const {
+  if (probe) return probe->state(*this);
+  SystemState s;
+  s.tier = tier;
+  s.tiers[index(Tier::Mobile)].present = true;
+  return s;
+}
+
 const std::vector<PolicyInfo>& registered_policies() { return registry(); }
 
 std::unique_ptr<Policy> make_policy(const std::string& name, const nlohmann::json& params,

@@ -1,8 +1,11 @@
 #pragma once
 // Offloading policies. A policy is asked at the input (before any stage) and at each exit
-// a sample reaches; it answers exit here / continue / offload to a tier. Policies read
-// only the trace row of the sample and the context below: engines never know which runs.
-// Each policy is one file under policies/ and registers itself by name.
+// a sample reaches; it answers exit here / continue / offload to a tier. Policies read the
+// trace row of the sample and the context below: engines never know which runs. An adaptive
+// policy may also read the system's state at the decision (queues, backlog, estimated upload
+// and compute times: model/system_state.hpp) and learn from each request's outcome
+// (observe); it says so in needs(). Each policy is one file under policies/ and registers
+// itself by name. What a policy may see is listed in policies/README.md.
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -14,6 +17,7 @@
 #include "io/profile.hpp"
 #include "core/tier.hpp"
 #include "io/trace.hpp"
+#include "model/system_state.hpp"
 
 namespace tiersim {
 
@@ -40,16 +44,55 @@ struct DecisionContext {
   Tier tier;               // where the sample is now
   std::uint64_t request;   // request number (for seeded per-request randomness)
   std::uint64_t seed;
+  const StateProbe* probe = nullptr;  // set by the engine; null: no state (tests of the rule alone)
+  // The system's state at this decision (its instant, queues, backlog, estimates). Computed on
+  // demand: only policies that declare needs().state should ask. Without a probe: a zero-load
+  // state with no servers.
+  SystemState state() const;
+};
+
+// What a request's end tells the policy (Policy::observe), in simulated-time order. It holds
+// what the device learns when the answer comes back: where and with which exit it ended, the
+// exit's confidence, the latency and energy, whether a server dropped it. `correct` is the
+// trace's verdict (the label): a policy that learns without labels must not read it.
+struct RequestOutcome {
+  std::uint64_t request = 0;
+  int device = 0;
+  int sample = 0;    // trace row
+  int exit = -1;     // the answering exit (-1: lost, never answered)
+  Tier exit_tier = Tier::Mobile;
+  double confidence = 0;  // the answering exit's confidence in the trace (0 when lost)
+  bool correct = false;
+  bool dropped = false;   // a server dropped it (answered on the device, or lost)
+  bool lost = false;      // never answered
+  double arrival_s = 0, finish_s = 0;
+  double latency_s = 0;
+  double energy_j = 0;    // compute + radio energy charged to it
+};
+
+// What a policy needs besides the trace row; the engines adapt to it (policies/README.md).
+struct PolicyNeeds {
+  bool state = false;     // reads DecisionContext::state(): decisions are taken at their instant
+  bool feedback = false;  // learns from observe(): outcomes are delivered in simulated-time order
+  bool online() const { return state || feedback; }
 };
 
 class Policy {
  public:
   virtual ~Policy() = default;
   // Before any stage runs. Default: start on the mobile device.
-  virtual Decision at_input(const DecisionContext&) const { return Decision::next(); }
+  // Decisions are not const: an online policy remembers what it chose for a request until
+  // its outcome arrives. A policy with needs() {} must decide from the trace row alone.
+  virtual Decision at_input(const DecisionContext&) { return Decision::next(); }
   // At each exit a request reaches. The final exit always ends the inference: there only the
   // answer of an Exit decision (exit_answering) counts.
-  virtual Decision at_exit(const DecisionContext& ctx) const = 0;
+  virtual Decision at_exit(const DecisionContext& ctx) = 0;
+  // What it reads besides the trace row. Default: nothing (the engines may then decide ahead
+  // of simulated time, which is what makes them fast).
+  virtual PolicyNeeds needs() const { return {}; }
+  // A request ended (answered, dropped or lost), in simulated-time order; called only for
+  // policies whose needs().feedback is set.
+  virtual void observe(const RequestOutcome&) {}
   // Called once before simulating: throws InputError if the trace or profile lacks what it
   // needs, and derives whatever the policy learns from the trace (e.g. MEANet's hard classes).
   virtual void prepare(const Trace&, const ModelProfile&) {}

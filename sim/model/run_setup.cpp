@@ -31,7 +31,9 @@ RunSetup::RunSetup(std::shared_ptr<RunInputs> loaded, const RunSpec& spec)
                std::filesystem::path(spec.config_path).parent_path().string()),
       topology(platform, spec.servers, spec.workload.devices, profile, spec.seed, spec.config_path),
       accounting(spec.accounting, trace, profile),
-      walk{trace, profile, *policy, spec.seed, spec.workload.result_bytes} {}
+      walk{trace, profile, *policy, spec.seed, spec.workload.result_bytes},
+      needs(policy->needs()),
+      estimator(profile, platform, network, spec.workload.deadline_s) {}
 
 Metrics RunSetup::new_metrics() const {
   Metrics metrics = accounting.new_metrics();

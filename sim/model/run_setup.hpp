@@ -13,6 +13,7 @@
 #include "io/trace.hpp"
 #include "model/accounting.hpp"
 #include "model/policy.hpp"
+#include "model/state_estimator.hpp"
 #include "model/topology.hpp"
 #include "model/walk.hpp"
 #include "model/workload.hpp"
@@ -56,6 +57,13 @@ struct RunSetup {
   Topology topology;
   Accounting accounting;
   WalkSetup walk;
+  PolicyNeeds needs;         // what the policy reads besides the trace row (policy->needs())
+  StateEstimator estimator;  // the estimates in the SystemState both engines give the policy
+
+  // Tells the policy that a request ended (policies that learn from feedback only).
+  void observe(const RequestRecord& rec) {
+    if (needs.feedback) policy->observe(accounting.outcome(rec));
+  }
 
   // An empty accumulator for this run (accounting's, with the workload's deadline).
   Metrics new_metrics() const;

@@ -21,7 +21,7 @@ const std::vector<const SummaryField*>& summary_fields() {
       &network_energy, &cost_units, &offloaded_bytes, &policy_decisions, &simulated_time, &dropped_fraction,
       &dropped_on_device, &lost_fraction, &lost_to_failures, &resent_after_failures, &slo_deadline, &slo_violation,
       &server_tier, &server_workers, &server_requests, &server_utilisation, &server_mean_queue, &server_p95_queue,
-      &server_max_queue, &server_dropped, &server_mean_batch, &selection_note, &engine, &network_model,
+      &server_max_queue, &server_dropped, &server_mean_batch, &selection_note, &state, &engine, &network_model,
       &policy, &policy_info, &seed, &version, &git_commit, &sweep, &wall_time};
   return fields;
 }

@@ -76,6 +76,7 @@ inline constexpr SummaryField server_max_queue{"server_max_queue_length", "/serv
 inline constexpr SummaryField server_dropped{"server_dropped", "/servers/*/dropped", Integer, "", true, "requests the server dropped (full queue, expired at dequeue)"};
 inline constexpr SummaryField server_mean_batch{"server_mean_batch", "/servers/*/mean_batch", Number, "", true, "requests per service (batch size; 1 without batching)"};
 inline constexpr SummaryField selection_note{"selection_note", "/selection_note", String, "", false, "how the engine applied the selection rule when it could not as configured (analytic engine: no load)"};
+inline constexpr SummaryField state{"state", "/state", String, "", false, "how the policy saw the system's state (policies that read it): simulated (queues at each decision's instant) or zero-load (analytic engine: no queues, no backlog)"};
 inline constexpr SummaryField engine{"engine", "/engine", String, "", true, "engine that ran the point"};
 inline constexpr SummaryField network_model{"network_model", "/network_model", String, "", true, "network model the point ran with"};
 inline constexpr SummaryField policy{"policy", "/policy", String, "", true, "policy name"};

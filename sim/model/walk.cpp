@@ -10,7 +10,7 @@ Walk::Walk(const WalkSetup& setup, int sample, std::uint64_t request)
     : setup_(setup), sample_(sample), request_(request) {}
 
 DecisionContext Walk::context(int exit, int stage) const {
-  return {setup_.trace, setup_.profile, sample_, exit, stage, tier_, request_, setup_.seed};
+  return {setup_.trace, setup_.profile, sample_, exit, stage, tier_, request_, setup_.seed, probe_};
 }
 
 Step Walk::move_to(Tier target) {

@@ -27,7 +27,7 @@ struct Step {
 struct WalkSetup {
   const Trace& trace;
   const ModelProfile& profile;
-  const Policy& policy;
+  Policy& policy;
   std::uint64_t seed;
   double result_bytes;
 };
@@ -42,6 +42,9 @@ class Walk {
   // device answers with when a server drops its request).
   std::optional<Step> answer_on_device() const;
   int decisions() const { return decisions_; }
+  // Where the policy's state() comes from (engines set it when the policy reads state; it is
+  // copied with the walk).
+  void set_probe(const StateProbe* probe) { probe_ = probe; }
 
  private:
   enum class State : std::uint8_t { Start, Running, Decide, FullModel, FullModelDone, Reply, Finished };
@@ -50,6 +53,7 @@ class Walk {
   DecisionContext context(int exit, int stage) const;
 
   const WalkSetup& setup_;
+  const StateProbe* probe_ = nullptr;
   int sample_;
   std::uint64_t request_;
   State state_ = State::Start;
