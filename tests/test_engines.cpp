@@ -173,6 +173,12 @@ TEST_CASE("analytic and SimGrid engines agree at vanishing load", "[engine][agre
       {{"name", "oracle"}},
       {{"name", "meanet"},
        {"params", {{"entropy_threshold", 0.5}, {"main_exit", 3}, {"extension_exit", 4}, {"calibration_split", "all"}}}},
+      // Adaptive policies: at vanishing load the SimGrid engine's state is the zero-load state,
+      // and each request ends before the next arrives (the learners see the same outcomes).
+      {{"name", "buffer_threshold"}, {"params", {{"theta1", 0.1}, {"theta2", 0.8}}}},
+      {{"name", "ucb_threshold"}, {"params", {{"thresholds", {0.6, 0.8, 0.95}}, {"exit", 3}}}},
+      {{"name", "ucb_exit"}, {"params", {{"alpha", 0.9}, {"lambda", 0.02}, {"o", 0.1}}}},
+      {{"name", "deadline_aware"}, {"params", {{"deadline_s", 0.08}, {"threshold", 0.95}}}},
   };
   const std::vector<std::pair<std::string, std::string>> setups = {
       {"platforms/wifi_edge_cloud.xml", "CM02"}, {"platforms/lte_edge_cloud.xml", "CM02"},

@@ -113,16 +113,18 @@ class Progress {
   _exit(0);
 }
 
-// One line per policy and engine: an adaptive policy that reads the system's state on an
-// engine without load sees only the zero-load state.
-void warn_zero_load_state(const std::vector<std::pair<Experiment, const RunPoint*>>& todo,
-                          const std::string& config_path) {
+// Every point's policy parameters are read before the results directory is claimed (a bad
+// parameter is one error line, and leaves nothing behind). One warning per policy and engine:
+// an adaptive policy that reads the system's state on an engine without load sees only the
+// zero-load state.
+void check_policies(const std::vector<std::pair<Experiment, const RunPoint*>>& todo, const std::string& config_path) {
+  std::set<std::string> checked;
   std::set<std::pair<std::string, std::string>> warned;
   for (const auto& [x, point] : todo) {
-    if (warned.count({x.policy_name, x.engine})) continue;
-    if (find_engine(x.engine, config_path + ": /simulation/engine").live_state) continue;
-    if (!make_policy(x.policy_name, x.policy_params, config_path)->needs().state) continue;
-    warned.insert({x.policy_name, x.engine});
+    if (!checked.insert(x.policy_name + "\n" + x.policy_params.dump() + "\n" + x.engine).second) continue;
+    const bool reads_state = make_policy(x.policy_name, x.policy_params, config_path)->needs().state;
+    if (!reads_state || find_engine(x.engine, config_path + ": /simulation/engine").live_state) continue;
+    if (!warned.insert({x.policy_name, x.engine}).second) continue;
     fmt::print(stderr,
                "tiersim: warning: {}: policy \"{}\" reads the system's state, but the {} engine has no load: it sees "
                "the zero-load state (summary: state: zero-load); use the simgrid engine for queues and backlog\n",
@@ -144,7 +146,7 @@ RunnerReport run_points(const std::vector<RunPoint>& points, const nlohmann::jso
     x.requests_csv = x.requests_csv || options.requests_csv;
     if (static_cast<int>(i % static_cast<std::size_t>(options.shards)) == options.shard) todo.emplace_back(x, &points[i]);
   }
-  warn_zero_load_state(todo, config_path);
+  check_policies(todo, config_path);
   const fs::path dir(out_dir);
   claim_directory(dir, original_config, options.force, points);
   // Leftovers of a killed run: a point is only ever complete under its final name.
