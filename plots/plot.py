@@ -32,11 +32,13 @@ import matplotlib.ticker  # noqa: E402
 WIDTH_IN = 3.3
 # A fixed order, so that a policy keeps its style across figures and directories.
 POLICY_ORDER = ["oracle", "all-on-mobile", "all-on-edge", "all-in-cloud", "entropy", "normalized_entropy",
-                "max_softmax", "patience", "random", "meanet", "dimec_dc"]
+                "max_softmax", "patience", "random", "meanet", "dimec_dc",
+                "buffer_threshold", "ucb_threshold", "ucb_exit", "deadline_aware"]
 COLOURS = ["#000000", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
-           "#999999", "#882255", "#332288"]
-MARKERS = ["*", "o", "s", "^", "D", "v", "P", "X", "<", ">", "h"]
-LINES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1)), (0, (1, 1)), "-", "--", "-.", (0, (5, 2, 1, 2))]
+           "#999999", "#882255", "#332288", "#117733", "#AA4499", "#44AA99", "#661100"]
+MARKERS = ["*", "o", "s", "^", "D", "v", "P", "X", "<", ">", "h", "d", "p", "H", "8"]
+LINES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1)), (0, (1, 1)), "-", "--", "-.", (0, (5, 2, 1, 2)),
+         "-", (0, (4, 1, 1, 1, 1, 1)), "--", ":"]
 TIER_HATCH = {"mobile": "", "edge": "///", "cloud": "xx"}
 TIER_COLOUR = {"mobile": "#0072B2", "edge": "#E69F00", "cloud": "#999999"}
 ENERGY_PARTS = [("mobile_compute", "mobile compute", "", "#0072B2"), ("mobile_radio", "mobile radio", "...", "#56B4E9"),
@@ -396,6 +398,10 @@ def fig_p95_vs_load(runs):
     return versus_load(runs, lambda r: metric(r, "latency_p95_s"), "95th percentile latency (s)", True)
 
 
+def fig_accuracy_vs_load(runs):
+    return versus_load(runs, lambda r: metric(r, "accuracy"), "accuracy (lost requests count wrong)", False)
+
+
 def fig_energy_vs_load(runs):
     return versus_load(runs, lambda r: 1e3 * metric(r, "energy_j_per_inference"),
                        "energy per inference (mJ)", True)
@@ -659,6 +665,7 @@ FIGURES = {
     "latency_cdf": fig_latency_cdf,
     "p95_vs_load": fig_p95_vs_load,
     "energy_vs_load": fig_energy_vs_load,
+    "accuracy_vs_load": fig_accuracy_vs_load,
     "per_class_exits": fig_per_class_exits,
     "threshold_tradeoff": fig_threshold_tradeoff,
     "cost_vs_offload": fig_cost_vs_offload,

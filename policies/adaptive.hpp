@@ -98,7 +98,7 @@ inline void check_exit(int exit, const Trace& trace, const std::string& where) {
 }
 
 // UCB over a fixed set of arms with delayed rewards (a request's reward arrives when it ends).
-// Selection: an arm never chosen first (lowest index), then an arm chosen but not yet rewarded,
+// Selection: an arm never chosen nor rewarded first (lowest index), then an arm chosen but not yet rewarded,
 // then the largest mean + sqrt(c · ln N / n) (N: rewards so far, n: the arm's), lowest index on
 // ties. AdaEE's code (Div290/Buffer_based_threshold, adaee_buffer.py) marks arms `selected` at
 // selection and counts them at the update, as here.
@@ -110,7 +110,7 @@ class Ucb {
     const std::size_t arms = counts_.size();
     std::size_t best = arms;
     for (std::size_t a = 0; a < arms && best == arms; ++a)
-      if (selected_[a] == 0) best = a;
+      if (selected_[a] == 0 && counts_[a] == 0) best = a;  // (rewards may come from elsewhere: update_all_buckets)
     for (std::size_t a = 0; a < arms && best == arms; ++a)
       if (counts_[a] == 0) best = a;
     if (best == arms) {

@@ -6,7 +6,8 @@
 // arm is rewarded without labels:
 //   confidence of the answering exit - lambda * (i + 1) - o * (1 if offloaded)
 // (i + 1 exits' worth of layers computed before the split; o the offload cost in the same
-// units). The final exit may be an arm: the request then never offloads.
+// units; a request counts as offloaded when its answer came from above the device, also when
+// the device cannot run the stages up to the arm's exit and the request moved up on its own).
 #include "adaptive.hpp"
 
 #include <unordered_map>
@@ -49,7 +50,10 @@ class UcbExit : public Policy {
     const Choice choice = it->second;
     pending_.erase(it);
     const double answer = o.exit >= 0 ? o.confidence : 0.0;
-    ucb_.update(choice.arm, answer - s_.lambda * (s_.arms[choice.arm] + 1) - (choice.offloaded ? s_.offload_cost : 0.0));
+    // Offloaded: the answer came from above the device (by the rule, or because the device
+    // could not run the stages to the arm's exit).
+    const bool offloaded = choice.offloaded || (o.exit >= 0 && o.exit_tier != Tier::Mobile);
+    ucb_.update(choice.arm, answer - s_.lambda * (s_.arms[choice.arm] + 1) - (offloaded ? s_.offload_cost : 0.0));
   }
 
   void prepare(const Trace& trace, const ModelProfile&) override {

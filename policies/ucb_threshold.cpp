@@ -59,6 +59,8 @@ class UcbThreshold : public Policy {
     if (it == pending_.end()) return;  // it never reached the decision exit
     const Choice choice = it->second;
     pending_.erase(it);
+    reward_sum_ += reward(choice, o, choice.q);
+    ++rewarded_;
     if (!s_.update_all_buckets) {
       learners_[choice.bucket].update(choice.arm, reward(choice, o, choice.q));
       return;
@@ -79,7 +81,10 @@ class UcbThreshold : public Policy {
                          {"counts", l.counts()},
                          {"mean_reward", l.means()}});
     }
-    return {{"thresholds", s_.thresholds}, {"buckets", buckets}};
+    return {{"thresholds", s_.thresholds},
+            {"buckets", buckets},
+            {"decisions_rewarded", rewarded_},
+            {"mean_reward", rewarded_ > 0 ? reward_sum_ / static_cast<double>(rewarded_) : 0.0}};
   }
 
  private:
@@ -105,6 +110,8 @@ class UcbThreshold : public Policy {
   Settings s_;
   std::vector<adaptive::Ucb> learners_;
   std::unordered_map<std::uint64_t, Choice> pending_;
+  double reward_sum_ = 0;  // the reward of each decision at its own queue length
+  long long rewarded_ = 0;
 };
 
 std::vector<double> read_numbers(JsonReader r, double lo, double hi) {

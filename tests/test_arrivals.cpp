@@ -74,6 +74,25 @@ TEST_CASE("on/off arrivals have the MMPP mean rate and burstiness over 10^5 requ
 
 // Two devices, seven requests, times with no short decimal form; replayed in both engines,
 // requests.csv must carry each file time exactly (ids follow the file's rows).
+TEST_CASE("batch Poisson arrivals: batch sizes and gaps of a compound Poisson process over 10^5 requests", "[arrivals]") {
+  // rate 5 batches/s of Poisson(5): non-empty batches come at 5 (1 - e^-5) = 4.9663/s and hold
+  // 5 / (1 - e^-5) = 5.0339 requests on average; 25 requests/s in all.
+  const auto t = arrivals_of({{"process", "batch_poisson"}, {"rate_hz", 5.0}, {"batch_mean", 5.0}}, 100000);
+  CHECK(std::is_sorted(t.begin(), t.end()));
+  std::vector<std::size_t> sizes{1};
+  for (std::size_t i = 1; i < t.size(); ++i) {
+    if (t[i] == t[i - 1]) ++sizes.back(); else sizes.push_back(1);
+  }
+  sizes.pop_back();  // the last batch may be cut short
+  double mean_size = 0;
+  for (auto n : sizes) mean_size += static_cast<double>(n);
+  mean_size /= static_cast<double>(sizes.size());
+  const double nonempty = 1 - std::exp(-5.0);
+  CHECK(mean_size == Approx(5 / nonempty).epsilon(0.02));
+  CHECK(static_cast<double>(sizes.size()) / t.back() == Approx(5 * nonempty).epsilon(0.02));
+  CHECK(static_cast<double>(t.size()) / t.back() == Approx(25.0).epsilon(0.02));
+}
+
 TEST_CASE("replayed timestamps are reproduced exactly by both engines", "[arrivals][engine]") {
   const std::vector<std::pair<int, double>> rows = {{1, 0.1}, {0, 0.30000000000000004}, {1, 0.30000000000000004},
                                                     {0, 1.0 / 3.0}, {1, 2.718281828459045}, {1, 10.5}, {0, 1e3 / 7.0}};
@@ -120,6 +139,6 @@ TEST_CASE("a bad timestamp file is refused with its file and line", "[arrivals][
   config["workload"]["arrival"] = {{"process", "burst"}};
   auto r = testing::run_cli("validate " + testing::write_config(dir, config));
   CHECK(r.status == 2);
-  CHECK_THAT(r.err, Contains("/workload/arrival/process: unknown arrival process \"burst\" (expected one of: closed_loop, "
+  CHECK_THAT(r.err, Contains("/workload/arrival/process: unknown arrival process \"burst\" (expected one of: batch_poisson, closed_loop, "
                              "onoff, periodic, poisson, trace)"));
 }

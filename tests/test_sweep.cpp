@@ -389,7 +389,7 @@ TEST_CASE("reproduce names the shipped experiments when asked for an unknown one
   auto r = testing::run_cli("reproduce cartograpy");
   CHECK(r.status == 2);
   CHECK_THAT(r.err, Contains("reproduce cartograpy: no experiment") &&
-                        Contains("(expected one of: cartography, hybrid, load, meanet, network, quickstart, serving)"));
+                        Contains("(expected one of: adaee, adaptive, cartography, hybrid, load, meanet, network, quickstart, serving)"));
 }
 
 TEST_CASE("forcing another config into a directory removes the old config's runs", "[sweep][runner]") {
