@@ -253,6 +253,25 @@ def curves(runs, exclude=()):
     return out
 
 
+def load_curves(runs):
+    """Runs grouped into curves along the offered load: one per policy, swept policy parameters
+    (e.g. "theta1=-0.01") and other setting; the load varies along a curve."""
+    groups = {}
+    for run in ordered(runs):
+        sweep = optional(run, "sweep", {})
+        params = ", ".join(f"{k.split('.')[-1]}={short_value(k, v)}" for k, v in sorted(sweep.items())
+                           if k.startswith("policy.") and k != "policy")
+        rest = ", ".join(x for x in (params, setting(run, exclude=LOAD_KEYS)) if x)
+        groups.setdefault((metric(run, "policy"), rest), []).append(run)
+    variants = {}
+    out = []
+    for (policy, rest), group in groups.items():
+        k = variants.setdefault(policy, [])
+        k.append(rest)
+        out.append((policy + (f", {rest}" if rest else ""), group, style(policy, len(k) - 1)))
+    return out
+
+
 def ordered(runs):
     """By policy (fixed order), then by the policy's parameters and swept values, numbers as numbers."""
     def sortable(value):
@@ -377,7 +396,7 @@ def versus_load(runs, value_of, ylabel, log_y, groups=None, log_x=True):
     if len(loads) < 2:
         raise NotApplicable("fewer than two offered loads among the runs (sweep workload.devices or rate_hz)")
     fig, ax = plt.subplots(figsize=(WIDTH_IN, 3.3 if groups is None else 3.6))
-    for label, group, look in (groups or (lambda rs: curves(rs, exclude=LOAD_KEYS)))(runs):
+    for label, group, look in (groups or load_curves)(runs):
         pts = sorted((offered_load(r), value_of(r)) for r in group)
         ax.plot([p[0] for p in pts], [p[1] for p in pts], label=label, **look)
     if log_x:
