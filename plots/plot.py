@@ -238,12 +238,8 @@ def run_label(run, exclude=()):
     return label + (", " + rest if rest else "")
 
 
-def curves(runs, exclude=()):
-    """Runs grouped into curves: one per policy and setting (the policy's parameters vary along a
-    curve), each with its style: the policy's colour, shaded per setting."""
-    groups = {}
-    for run in ordered(runs):
-        groups.setdefault((metric(run, "policy"), setting(run, exclude)), []).append(run)
+def styled(groups):
+    """(label, runs, style) per group {(policy, setting): runs}: the policy's colour, shaded per setting."""
     variants = {}
     out = []
     for (policy, rest), group in groups.items():
@@ -251,6 +247,15 @@ def curves(runs, exclude=()):
         k.append(rest)
         out.append((policy + (f", {rest}" if rest else ""), group, style(policy, len(k) - 1)))
     return out
+
+
+def curves(runs, exclude=()):
+    """Runs grouped into curves: one per policy and setting (the policy's parameters vary along a
+    curve), each with its style: the policy's colour, shaded per setting."""
+    groups = {}
+    for run in ordered(runs):
+        groups.setdefault((metric(run, "policy"), setting(run, exclude)), []).append(run)
+    return styled(groups)
 
 
 def load_curves(runs):
@@ -263,13 +268,7 @@ def load_curves(runs):
                            if k.startswith("policy.") and k != "policy")
         rest = ", ".join(x for x in (params, setting(run, exclude=LOAD_KEYS)) if x)
         groups.setdefault((metric(run, "policy"), rest), []).append(run)
-    variants = {}
-    out = []
-    for (policy, rest), group in groups.items():
-        k = variants.setdefault(policy, [])
-        k.append(rest)
-        out.append((policy + (f", {rest}" if rest else ""), group, style(policy, len(k) - 1)))
-    return out
+    return styled(groups)
 
 
 def ordered(runs):
