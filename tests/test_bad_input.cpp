@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 
 #include "helpers.hpp"
 
@@ -247,4 +250,31 @@ TEST_CASE("empty imports, NUL bytes, huge labels and huge device counts are refu
   config["workload"]["devices"] = 4294967297LL;
   expect_one_line_error(testing::run_cli("validate " + testing::write_config(dir, config)),
                         {"bad.json: /workload/devices: expected at most 10 000 000 devices, got 4294967297"});
+}
+
+TEST_CASE("a platform without a route the run needs is refused before anything runs", "[bad-input][platform]") {
+  // SimGrid aborts on a transfer without a route (status 134, a .partial left behind), and a
+  // lone flow over an empty route takes no time in the analytic engine: both are refused first.
+  auto dir = testing::scratch_dir("no_route");
+  std::ifstream in(source_path("tests/data/tiny_platform.xml"));
+  std::string xml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()), cut;
+  std::istringstream lines(xml);
+  for (std::string line; std::getline(lines, line);)
+    if (line.find("<route src=\"phone-1\" dst=\"edge-0\">") == std::string::npos) cut += line + "\n";
+  testing::write_file(dir + "/p.xml", cut);
+  auto config = base_config(source_path("tests/data/tiny.csv"), source_path("tests/data/tiny.profile.json"), dir + "/p.xml");
+  config["policy"] = {{"name", "all-on-edge"}};
+  config["workload"]["devices"] = 2;
+  for (const std::string engine : {"simgrid", "analytic"}) {
+    config["simulation"]["engine"] = engine;
+    auto path = testing::write_config(dir, config);
+    expect_one_line_error(testing::run_cli("run " + path + " -o " + dir + "/out_" + engine),
+                          {"p.xml: no route from phone-1 to edge-0, which the run sends data between"});
+    CHECK_FALSE(std::filesystem::exists(dir + "/out_" + engine + "/runs/bad.partial"));
+  }
+  // One device (phone-0) has every route it needs.
+  config["workload"]["devices"] = 1;
+  auto ok = testing::run_cli("run " + testing::write_config(dir, config) + " -o " + dir + "/out_one");
+  INFO(ok.err);
+  CHECK(ok.status == 0);
 }

@@ -1,6 +1,8 @@
 #include "model/topology.hpp"
 
 #include <fmt/format.h>
+
+#include <set>
 #include <fnmatch.h>
 
 #include <algorithm>
@@ -134,6 +136,40 @@ Topology::Topology(const Platform& platform, const ServersConfig& config, int de
       chosen[t] = by_tier_[t][per_request() ? static_choice(ctx) : selector_->select(ctx)];
     }
     device_servers_.push_back(chosen);
+  }
+  check_routes(profile);
+}
+
+// Every pair of hosts the run may send data between (a device and the servers it may use, both
+// ways; a server and the servers of the tiers above it it may forward to) has a route: SimGrid
+// aborts on a transfer without one, and a lone flow over an empty route would take no time.
+void Topology::check_routes(const ModelProfile& profile) const {
+  std::array<bool, kTiers> used{};
+  for (int t = 1; t < kTiers; ++t) used[t] = has_servers(Tier(t)) && (profile.tiers[t].first >= 0 || profile.tiers[t].full_model);
+  std::set<std::pair<const HostInfo*, const HostInfo*>> checked;
+  auto require = [&](const HostInfo& from, const HostInfo& to) {
+    if (!checked.insert({&from, &to}).second || platform_.route(from, to).links > 0) return;
+    throw InputError(fmt::format("{}: no route from {} to {}, which the run sends data between; expected a <route> "
+                                 "(or a zone route) that connects them",
+                                 platform_.path(), from.name, to.name));
+  };
+  for (int d = 0; d < devices(); ++d) {
+    std::array<std::vector<const HostInfo*>, kTiers> targets;
+    for (int t = 1; t < kTiers; ++t) {
+      if (!used[t]) continue;
+      if (per_request())
+        targets[t] = candidates_[t];
+      else
+        targets[t] = {device_servers_[static_cast<std::size_t>(d)][t]->host};
+      for (const HostInfo* server : targets[t]) {
+        require(device(d), *server);
+        require(*server, device(d));
+      }
+    }
+    for (int lower = 1; lower < kTiers; ++lower)
+      for (int upper = lower + 1; upper < kTiers; ++upper)
+        for (const HostInfo* a : targets[lower])
+          for (const HostInfo* b : targets[upper]) require(*a, *b);
   }
 }
 

@@ -97,6 +97,7 @@ class Topology {
   OnFailure on_failure() const { return config_.on_failure; }
 
  private:
+  void check_routes(const ModelProfile& profile) const;
   const Platform& platform_;
   ServersConfig config_;
   std::uint64_t seed_;
