@@ -121,6 +121,20 @@ TEST_CASE("bad sweeps are refused with their /sweep path", "[sweep][bad-input]")
   CHECK_THROWS_WITH(tiersim::expand_sweep(with_sweep(base(), {{"grid", {{"workload.devices", {0, 1}}}}}), "c.json"),
                     Contains("a value of \"workload.devices\" is not valid"));
   CHECK_THROWS_WITH(tiersim::expand_sweep(with_sweep(base(), {{"seeds", 0}}), "c.json"), Contains("/sweep/seeds"));
+  // Expansions that would exhaust memory are refused before anything is built.
+  CHECK_THROWS_WITH(tiersim::expand_sweep(with_sweep(base(), {{"seeds", 100000000}}), "c.json"),
+                    Contains("c.json: /sweep: expected at most 1000000 points, got 1e+08"));
+  CHECK_THROWS_WITH(
+      tiersim::expand_sweep(with_sweep(base(), {{"grid", {{"workload.requests", {{"range", {1, 1000000000000000LL, 1}}}}}}}), "c.json"),
+      Contains("/sweep/grid/workload.requests/range: expected at most 1000000 values, got a range of 1e+15"));
+  CHECK_THROWS_WITH(
+      tiersim::expand_sweep(with_sweep(base(), {{"grid", {{"workload.requests", {{"linspace", {1, 100, 2000000}}}}}}}), "c.json"),
+      Contains("/sweep/grid/workload.requests/linspace/2: expected at most 1000000 values, got 2000000"));
+  CHECK_THROWS_WITH(tiersim::expand_sweep(with_sweep(base(), {{"grid", {{"workload.requests", {{"range", {1, 1001, 1}}}},
+                                                                        {"workload.devices", {{"range", {1, 1001, 1}}}}}},
+                                                              {"seeds", 2}}),
+                                          "c.json"),
+                    Contains("/sweep: expected at most 1000000 points, got 2e+06 (grid product x zip x seeds)"));
 }
 
 TEST_CASE("parallel and serial runs give identical summaries and resume reruns only what is missing", "[sweep][runner]") {

@@ -16,6 +16,10 @@ namespace {
 
 using Assignment = std::vector<std::pair<std::string, nlohmann::json>>;  // path -> value
 
+// The most points a sweep may expand to (and values a range may hold): far above any cluster
+// campaign, far below what exhausts memory (a point's resolved config is a few kB).
+constexpr long long kMaxSweepPoints = 1000000;
+
 std::vector<nlohmann::json> value_list(JsonReader r) {
   std::vector<nlohmann::json> values;
   if (r.raw().is_array()) {
@@ -26,6 +30,8 @@ std::vector<nlohmann::json> value_list(JsonReader r) {
     const bool integers = a.raw()[0].is_number_integer() && a.raw()[1].is_number_integer() && a.raw()[2].is_number_integer();
     const double start = a.element(0).number(), stop = a.element(1).number(), step = a.element(2).number();
     if (step == 0) a.element(2).fail("a non-zero step");
+    if (const double count = std::ceil((stop - start) / step); count > static_cast<double>(kMaxSweepPoints))
+      a.fail(fmt::format("at most {} values, got a range of {:.3g}", kMaxSweepPoints, count));
     for (long long i = 0;; ++i) {
       const double v = start + static_cast<double>(i) * step;
       if ((step > 0 && v >= stop - 1e-12 * std::abs(step)) || (step < 0 && v <= stop + 1e-12 * std::abs(step))) break;
@@ -37,6 +43,7 @@ std::vector<nlohmann::json> value_list(JsonReader r) {
     if (a.array_size() != 3) a.fail("[first, last, count]");
     const double first = a.element(0).number(), last = a.element(1).number();
     const long long n = a.element(2).integer_at_least(1);
+    if (n > kMaxSweepPoints) a.element(2).fail(fmt::format("at most {} values, got {}", kMaxSweepPoints, n));
     for (long long i = 0; i < n; ++i) {
       const double v = n == 1 ? first : first + (last - first) * static_cast<double>(i) / static_cast<double>(n - 1);
       values.push_back(log ? std::pow(10.0, v) : v);
@@ -130,6 +137,11 @@ SweepPart read_part(JsonReader sweep, const nlohmann::json& config, const std::s
   part.seeds = sweep.integer_or("seeds", 1);
   if (part.seeds < 1) sweep.at("seeds").fail(fmt::format("an integer >= 1, got {}", part.seeds));
   sweep.reject_unknown_keys();
+  // The number of points before building them: a grid's product can be huge with short lists.
+  double points = static_cast<double>(part.seeds);
+  for (const auto& factor : factors) points *= static_cast<double>(factor.size());
+  if (points > static_cast<double>(kMaxSweepPoints))
+    sweep.fail(fmt::format("at most {} points, got {:.3g} (grid product x zip x seeds)", kMaxSweepPoints, points));
   for (const auto& factor : factors) {
     std::vector<Assignment> next;
     for (const auto& combo : part.combos)
@@ -161,6 +173,11 @@ std::vector<RunPoint> expand_sweep(const nlohmann::json& config, const std::stri
     parts.push_back(read_part(JsonReader(config["sweep"], config_path, "/sweep"), config, config_path));
   }
 
+  double total = 0;
+  for (const auto& part : parts) total += static_cast<double>(part.combos.size()) * static_cast<double>(part.seeds);
+  if (total > static_cast<double>(kMaxSweepPoints))
+    JsonReader(config["sweep"], config_path, "/sweep")
+        .fail(fmt::format("at most {} points in all, got {:.3g}", kMaxSweepPoints, total));
   nlohmann::json base = config;
   base.erase("sweep");
   const long long base_seed =
