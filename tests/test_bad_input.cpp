@@ -278,3 +278,20 @@ TEST_CASE("a platform without a route the run needs is refused before anything r
   INFO(ok.err);
   CHECK(ok.status == 0);
 }
+
+TEST_CASE("a missing column is named with a short list of the columns there are", "[bad-input][trace]") {
+  // A 5 001-column header (one name of 100 characters) once went whole into the error line.
+  auto dir = testing::scratch_dir("wide_header");
+  std::string header, row;
+  for (int i = 0; i < 5000; ++i) {
+    header += "c" + std::to_string(i) + ",";
+    row += "1,";
+  }
+  header += std::string(100, 'x');
+  row += "1";
+  testing::write_file(dir + "/wide.csv", header + "\n" + row + "\n");
+  auto r = testing::run_cli("trace import " + dir + "/wide.csv --format long -o " + dir + "/out.csv --dataset d --model m --source s");
+  expect_one_line_error(r, {"wide.csv:1: expected a column \"Sample_ID\" in the header (has: c0, c1, c2, ",
+                            "c11, ... 4989 more)"});
+  CHECK(r.err.size() < 300);
+}

@@ -80,9 +80,16 @@ bool CsvReader::next() {
 
 std::size_t CsvReader::column(const std::string& name) const {
   long c = optional_column(name);
-  if (c < 0)
-    throw InputError(fmt::format("{}:1: expected a column \"{}\" in the header (has: {})", path_, name,
-                                 fmt::join(header_, ", ")));
+  if (c < 0) {
+    // The columns it has, briefly: a wide or hostile header stays one readable line.
+    constexpr std::size_t kShown = 12, kWidth = 40;
+    std::vector<std::string> shown;
+    for (std::size_t i = 0; i < header_.size() && i < kShown; ++i)
+      shown.push_back(header_[i].size() > kWidth ? header_[i].substr(0, kWidth) + "..." : header_[i]);
+    if (header_.size() > kShown) shown.push_back(fmt::format("... {} more", header_.size() - kShown));
+    throw InputError(fmt::format("{}:1: expected a column \"{}\" in the header (has: {})", path_,
+                                 name.size() > kWidth ? name.substr(0, kWidth) + "..." : name, fmt::join(shown, ", ")));
+  }
   return static_cast<std::size_t>(c);
 }
 
