@@ -262,6 +262,8 @@ TEST_CASE("link energy comes from SimGrid's link energy plugin when a link has a
   REQUIRE(xml.find(plain) != std::string::npos);
   xml.replace(xml.find(plain), plain.size(),
               R"(<link id="radio0" bandwidth="1MBps" latency="10ms"><prop id="wattage_range" value="1:3"/></link>)");
+  // A 3 MB comment before it: the file is scanned in 1 MiB blocks, and the word is still found.
+  xml.insert(xml.find("<platform"), "<!-- " + std::string(3 << 20, 'x') + " -->\n");
   testing::write_file(dir + "/p.xml", xml);
   json config = hand_config("simgrid");
   config["platform"] = dir + "/p.xml";

@@ -44,12 +44,24 @@ SimgridSession::SimgridSession(const NetworkModelInfo& network, bool quiet) {
 // cost 81 M instructions, 5 % of a 20 000-request run).
 SimgridSession::~SimgridSession() { (void)engine_.release(); }
 
-static std::string slurp(const std::string& path) {
-  std::ifstream in(path);
+// Whether each of `words` occurs in the file, read in 1 MiB blocks with a word's length of
+// overlap: a large platform is never held whole (SimGrid's own parser streams it too).
+static std::vector<bool> file_contains(const std::string& path, const std::vector<std::string>& words) {
+  std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(fmt::format("{}: cannot open file (expected a SimGrid platform XML)", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  std::size_t longest = 0;
+  for (const auto& w : words) longest = std::max(longest, w.size());
+  std::vector<bool> found(words.size(), false);
+  std::string window;
+  std::vector<char> block(1 << 20);
+  while (in) {
+    in.read(block.data(), static_cast<std::streamsize>(block.size()));
+    window.append(block.data(), static_cast<std::size_t>(in.gcount()));
+    for (std::size_t i = 0; i < words.size(); ++i)
+      if (!found[i] && window.find(words[i]) != std::string::npos) found[i] = true;
+    if (window.size() > longest) window.erase(0, window.size() - longest);
+  }
+  return found;
 }
 
 static double property_number(const simgrid::s4u::Host* h, const char* key, const std::string& file) {
@@ -109,13 +121,14 @@ static void sort_hosts(std::vector<HostInfo>& hosts) {
 Platform Platform::load(const std::string& xml_path, SimgridSession& session) {
   Platform p;
   p.path_ = xml_path;
-  std::string text = slurp(xml_path);
   // Host energy is integrated by the engines (engines/host_energy.hpp), not by SimGrid's host
   // energy plugin. The link energy plugin must be initialised before the platform is loaded.
-  for (const char* word : {"availability_file", "state_file", "speed_file", "bandwidth_file", "latency_file",
-                           "trace_connect", "<trace "})
-    if (text.find(word) != std::string::npos) p.profiles_ = true;
-  if (text.find("wattage_range") != std::string::npos) {
+  const std::vector<std::string> profile_words{"availability_file", "state_file", "speed_file", "bandwidth_file",
+                                               "latency_file", "trace_connect", "<trace ", "wattage_range"};
+  const auto found = file_contains(xml_path, profile_words);
+  for (std::size_t i = 0; i + 1 < profile_words.size(); ++i)
+    if (found[i]) p.profiles_ = true;
+  if (found.back()) {
     sg_link_energy_plugin_init();
     p.link_energy_ = true;
   }
