@@ -7,6 +7,8 @@
 #include "core/error.hpp"
 #include "helpers.hpp"
 #include "model/summary.hpp"
+#include "io/csv.hpp"
+#include <iterator>
 
 using nlohmann::json;
 using testing::source_path;
@@ -112,4 +114,45 @@ TEST_CASE("compare refuses a summary.json without a field it needs, naming file 
   auto r = testing::run_cli("compare " + dir);
   CHECK(r.status == 2);
   CHECK(r.err == "tiersim: error: " + file + ": /latency_s/p95: missing (expected a number)\n");
+}
+
+TEST_CASE("CSV outputs quote fields with commas, quotes and line breaks (RFC 4180)", "[summary][csv]") {
+  // Class names come from the trace's sidecar: "a, b" and say "c" become column names of
+  // summary.csv (by_class.*) and must not split its header.
+  auto dir = testing::scratch_dir("csv_quoting");
+  std::ifstream in(source_path("tests/data/tiny.csv"));
+  testing::write_file(dir + "/t.csv", std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
+  testing::write_file(dir + "/t.json", nlohmann::json{{"dataset", "d"}, {"model", "m"}, {"source", "s"},
+                                                      {"classes", {"a, b", "say \"c\"", "c"}},
+                                                      {"exits", {"mobile", "edge", "cloud"}}}.dump());
+  nlohmann::json config = {{"name", "q"},
+                           {"trace", dir + "/t.csv"},
+                           {"profile", source_path("tests/data/tiny.profile.json")},
+                           {"platform", source_path("tests/data/tiny_platform.xml")},
+                           {"policy", {{"name", "max_softmax"}, {"params", {{"thresholds", 0.9}}}}},
+                           {"workload", {{"devices", 1}, {"requests", 8}, {"arrival", {{"process", "poisson"}, {"rate_hz", 1}}}}},
+                           {"simulation", {{"engine", "analytic"}}}};
+  auto r = testing::run_cli("run " + testing::write_config(dir, config) + " -o " + dir + "/out");
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  std::ifstream csv(dir + "/out/summary.csv");
+  std::string header, row, extra;
+  std::getline(csv, header);
+  std::getline(csv, row);
+  CHECK_FALSE(std::getline(csv, extra));  // one row, no line split off
+  CHECK(header.find(R"(,"by_class.a, b.requests",)") != std::string::npos);
+  CHECK(header.find(R"(,"by_class.say ""c"".accuracy",)") != std::string::npos);
+  // Unquoted, the header would have two more commas than the row has fields.
+  auto fields = [](const std::string& line) {
+    std::size_t n = 1;
+    bool quoted = false;
+    for (char c : line) {
+      if (c == '"') quoted = !quoted;
+      else if (c == ',' && !quoted) ++n;
+    }
+    return n;
+  };
+  CHECK(fields(header) == fields(row));
+  CHECK(tiersim::csv_field("plain") == "plain");
+  CHECK(tiersim::csv_field("line\nbreak") == "\"line\nbreak\"");
 }

@@ -10,6 +10,7 @@
 #include <map>
 
 #include "core/error.hpp"
+#include "io/csv.hpp"
 #include "batch/run.hpp"
 #include "model/summary.hpp"
 
@@ -83,9 +84,7 @@ std::string compare_runs(const std::string& out_dir) {
                                rows.size(), out_dir);
   std::string current;
   for (const auto& r : rows) {
-    std::string quoted = r.values;  // CSV: a field in double quotes, its own quotes doubled
-    for (std::size_t at = quoted.find('"'); at != std::string::npos; at = quoted.find('"', at + 2)) quoted.insert(at, 1, '"');
-    csv += fmt::format("{},{},\"{}\",{},{},{},{},{},{},{},{},{},{}\n", r.policy, r.run, quoted, r.accuracy, r.mobile,
+    csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(r.policy), csv_field(r.run), csv_field(r.values), r.accuracy, r.mobile,
                        r.edge, r.cloud, r.p50, r.p95, r.energy, r.has_cost ? fmt::format("{}", r.cost) : "",
                        r.pareto_energy ? 1 : 0, r.pareto_latency ? 1 : 0);
     if (r.policy != current) {

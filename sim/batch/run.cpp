@@ -11,6 +11,7 @@
 
 #include "engines/engine.hpp"
 #include "core/error.hpp"
+#include "io/csv.hpp"
 #include "model/summary.hpp"
 
 namespace tiersim {
@@ -92,11 +93,13 @@ void rebuild_summary_csv(const std::string& out_dir) {
         column[key] = header.size();
         header.push_back(key);
       }
-      row[key] = value.find(',') == std::string::npos ? value : "\"" + value + "\"";
+      row[key] = csv_field(value);
     }
     rows.push_back(std::move(row));
   }
-  std::string text = fmt::format("{}\n", fmt::join(header, ","));
+  std::vector<std::string> header_fields;
+  for (const auto& key : header) header_fields.push_back(csv_field(key));
+  std::string text = fmt::format("{}\n", fmt::join(header_fields, ","));
   for (const auto& row : rows) {
     std::vector<std::string> cells;
     for (const auto& key : header) cells.push_back(row.count(key) ? row.at(key) : "");

@@ -17,6 +17,19 @@ namespace tiersim {
 inline constexpr int kIntMin = -2147483647 - 1, kIntMax = 2147483647;
 inline constexpr int kMaxClasses = 100000, kMaxExits = 1000;
 
+// A field for a CSV file as RFC 4180 writes it: as it is, or in double quotes (its own quotes
+// doubled) when it holds a comma, a quote or a line break. Every CSV tiersim writes goes
+// through here, so a class or host name with a comma cannot split a row.
+inline std::string csv_field(std::string_view value) {
+  if (value.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(value);
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + '"';
+}
+
 // Longest line accepted (a file with no newline is refused here rather than read whole).
 inline constexpr std::size_t kMaxCsvLineBytes = 1 << 20;
 

@@ -1,5 +1,6 @@
 #include "model/metrics.hpp"
 #include "model/summary.hpp"
+#include "io/csv.hpp"
 
 #include <fmt/format.h>
 
@@ -192,10 +193,10 @@ RequestLog::~RequestLog() { close(); }
 void RequestLog::write(const RequestRecord& r) {
   if (!file_) return;
   static constexpr const char* kOutcomes[] = {"served", "dropped_answered_on_device", "lost"};
-  auto host = [&](Tier t) -> std::string_view {
+  auto host = [&](Tier t) -> std::string {
     const int s = r.server[index(t)];
     if (s < 0 || static_cast<std::size_t>(s) >= server_names_.size()) return {};
-    return server_names_[static_cast<std::size_t>(s)];
+    return csv_field(server_names_[static_cast<std::size_t>(s)]);
   };
   fmt::print(file_, "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.request, r.device, r.sample,
              r.arrival_s, r.finish_s, r.latency_s(), r.exit, tier_name(r.exit_tier), r.correct ? 1 : 0,
