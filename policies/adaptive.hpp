@@ -80,14 +80,15 @@ struct QueueSource {
   }
 };
 
-// An exit index parameter (`key`), or `fallback` when absent; checked against the trace by
-// check_exit when the policy is prepared.
-inline int read_exit(JsonReader& p, const std::string& key, int fallback) {
-  if (!p.has(key)) return fallback;
-  auto r = p.at(key);
+// An exit index (an integer below 1000; checked against the trace when the policy is prepared).
+inline int exit_index(const JsonReader& r) {
   const long long e = r.integer_at_least(0);
   if (e >= 1000) r.fail("an exit index below 1000");
   return static_cast<int>(e);
+}
+// The exit index parameter `key`, or `fallback` when absent.
+inline int read_exit(JsonReader& p, const std::string& key, int fallback) {
+  return p.has(key) ? exit_index(p.at(key)) : fallback;
 }
 
 // An exit index parameter, checked against the trace when the policy is prepared.

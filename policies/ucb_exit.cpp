@@ -88,12 +88,7 @@ const PolicyRegistrar registrar{
         auto a = p.at("arms");
         const std::size_t n = a.array_size();
         if (n == 0) a.fail("a non-empty array of exit indices");
-        for (std::size_t i = 0; i < n; ++i) {
-          auto e = a.element(i);
-          const long long exit = e.integer_at_least(0);
-          if (exit >= 1000) e.fail("an exit index below 1000");
-          s.arms.push_back(static_cast<int>(exit));
-        }
+        for (std::size_t i = 0; i < n; ++i) s.arms.push_back(adaptive::exit_index(a.element(i)));
       }
       s.alpha = p.has("alpha") ? p.at("alpha").number_in(0, 1) : 0.8;
       s.lambda = p.number_or("lambda", 0.01);

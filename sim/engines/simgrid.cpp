@@ -127,8 +127,7 @@ class EventRun {
   void count_flows(Request* r, sg4::Host* from, sg4::Host* to);
   void uncount_flows(Request* r);
   std::unordered_map<const sg4::Link*, long long> flows_;  // transfers in flight per link (state readers)
-  void device_starts(Request* r);
-  void device_step_done(Request* r);
+  void device_walks_on(Request* r);
   void begin_service(Server& s, Request* leader, double duration);
   void device_free(int d, double t);
   double device_steps(Request* r, double t);
@@ -283,7 +282,7 @@ void EventRun::device_free(int d, double t) {
     const double arrival = next_arrival(d, k, t);
     Request* r = new_request(d, k, arrival);
     if (stepwise_ && std::max(arrival, t) > now()) {
-      at(std::max(arrival, t), r, &EventRun::device_starts);
+      at(std::max(arrival, t), r, &EventRun::device_walks_on);
       return;
     }
     r->step = r->walk->next();
@@ -328,14 +327,9 @@ long long EventRun::backlog(int d) {
   return waiting;
 }
 
-// Stepwise: r arrives now and starts on its device (which was free).
-void EventRun::device_starts(Request* r) {
-  r->step = r->walk->next();
-  if (const double free = device_steps(r, now()); free >= 0) device_free(r->rec.device, free);
-}
-
-// Stepwise: r's compute step on its device ended now; its walk moves on (a decision, now).
-void EventRun::device_step_done(Request* r) {
+// Stepwise: r's walk moves on now, on its device — it arrives (and the device was free), or its
+// compute step there ended (a decision, now).
+void EventRun::device_walks_on(Request* r) {
   r->step = r->walk->next();
   if (const double free = device_steps(r, now()); free >= 0) device_free(r->rec.device, free);
 }
@@ -360,7 +354,7 @@ double EventRun::device_steps(Request* r, double t) {
         }
         t = compute_closed_form(r, devices_[static_cast<std::size_t>(r->rec.device)].energy, t);
         if (stepwise_) {  // an event, even at the same instant: no recursion over a device's requests
-          push_event({t, 0, r, r->serial, &EventRun::device_step_done, nullptr});
+          push_event({t, 0, r, r->serial, &EventRun::device_walks_on, nullptr});
           return -1;
         }
         r->step = r->walk->next();
@@ -533,7 +527,7 @@ void EventRun::start_service(Server& s, std::vector<Request*>& members) {
     // its next stage goes through the batch queue again).
     // Stepwise: one step, and the walk moves on when it ends (service_done).
     while (leader->step.kind == StepKind::Compute && leader->step.tier == s.host->role &&
-           !((batching || stepwise_) && !leader->steps.empty())) {
+           !(batching && !leader->steps.empty())) {
       const double seconds = setup_.workload.compute_seconds(*s.host, leader->step, leader->rec.request,
                                                               leader->walk->compute_steps());
       leader->steps.push_back(leader->step);
@@ -578,13 +572,14 @@ void EventRun::begin_service(Server& s, Request* leader, double duration) {
 void EventRun::service_done(Request* leader) {
   Server& s = *leader->at;
   const double t = now(), elapsed = t - leader->service_start;
-  if (leader->decide_at_end) {  // stepwise: its step ended; the policy decides now, still in service
+  s.stats.busy_worker_s += elapsed;
+  const auto b = static_cast<long long>(leader->batch.size());
+  if (leader->decide_at_end) {  // stepwise: its one step ended; the policy decides now, still in service
     leader->decide_at_end = false;
     setup_.accounting.charge_compute(leader->rec, *s.host, leader->steps.front(), elapsed);
     leader->steps.clear();
     leader->step_seconds.clear();
     leader->step = leader->walk->next();
-    s.stats.busy_worker_s += elapsed;
     if (!s.spec->settings.batching() && leader->step.kind == StepKind::Compute && leader->step.tier == s.host->role) {
       // Its next stage here, on the same worker.
       const double seconds = setup_.workload.compute_seconds(*s.host, leader->step, leader->rec.request,
@@ -595,21 +590,7 @@ void EventRun::service_done(Request* leader) {
       begin_service(s, leader, seconds);
       return;
     }
-    s.energy.running_changes(t, -1, s.host->cores);
-    if (failures_) std::erase(s.serving, leader);
-    ++s.free_workers;
-    --s.in_service;
-    leader->in_service = false;
-    go_on(s, {&leader, 1});
-    dispatch(s);
-    return;
-  }
-  s.energy.running_changes(t, -1, s.host->cores);
-  if (failures_) std::erase(s.serving, leader);
-  s.stats.busy_worker_s += elapsed;
-  ++s.free_workers;
-  const auto b = static_cast<long long>(leader->batch.size());
-  if (b == 1) {  // one request, one or more steps
+  } else if (b == 1) {  // one request, one or more steps
     double planned = 0;
     for (double x : leader->step_seconds) planned += x;
     for (std::size_t i = 0; i < leader->steps.size(); ++i)
@@ -619,20 +600,23 @@ void EventRun::service_done(Request* leader) {
       setup_.accounting.charge_compute(leader->rec, *s.host, leader->step, elapsed);
       leader->step = leader->walk->next();
     }
-    --s.in_service;
-    leader->in_service = false;
-    go_on(s, {&leader, 1});
   } else {
-    // A copy: advancing a member may start other services (and reuse finished requests).
-    const std::vector<Request*> members(leader->batch.begin(), leader->batch.end());
-    for (Request* m : members) {  // (decisions here see the batch still in service)
+    for (Request* m : leader->batch) {  // (decisions here see the batch still in service)
       setup_.accounting.charge_compute(m->rec, *s.host, m->step, elapsed / static_cast<double>(b));
       m->step = m->walk->next();
     }
-    s.in_service -= b;
-    for (Request* m : members) m->in_service = false;
-    go_on(s, members);
   }
+  // The worker is free; the members go on. A copy of a batch: advancing a member may start
+  // other services (and reuse finished requests).
+  s.energy.running_changes(t, -1, s.host->cores);
+  if (failures_) std::erase(s.serving, leader);
+  ++s.free_workers;
+  s.in_service -= b;
+  std::vector<Request*> batch;
+  std::span<Request* const> members{&leader, 1};
+  if (b > 1) members = batch = leader->batch;
+  for (Request* m : members) m->in_service = false;
+  go_on(s, members);
   dispatch(s);
 }
 
@@ -910,7 +894,12 @@ SystemState EventRun::state_of(const Request& r, const DecisionContext& ctx) {
   hosts[0] = &setup_.topology.device(d);
   for (int t = 1; t < kTiers; ++t)
     if ((servers[t] = server_seen(r, Tier(t)))) hosts[t] = servers[t]->host;
-  SystemState state = setup_.estimator.estimate(ctx, r.rec.arrival_s, now(), hosts);
+  // Uploads share each link with the transfers in flight on it.
+  const StateEstimator::FlowsOn flows_on = [this](const sg4::Link* link) {
+    const auto it = flows_.find(link);
+    return it == flows_.end() ? 0LL : it->second;
+  };
+  SystemState state = setup_.estimator.estimate(ctx, r.rec.arrival_s, now(), hosts, &flows_on);
   TierState& device = state.tiers[0];
   device.queued = backlog(d);
   device.in_service = ctx.tier == Tier::Mobile ? 1 : 0;
@@ -922,25 +911,6 @@ SystemState EventRun::state_of(const Request& r, const DecisionContext& ctx) {
     ts.in_service = load.in_service;
     ts.workers = servers[t]->spec->settings.workers;
     ts.capacity = servers[t]->spec->settings.queue_capacity;
-  }
-  // Uploads from where it is, sharing each link with the transfers in flight on it.
-  const double bytes = setup_.profile.bytes_after(ctx.stage);
-  for (int t = index(ctx.tier) + 1; t < kTiers; ++t) {
-    if (!hosts[t] || !hosts[index(ctx.tier)]) continue;
-    std::vector<sg4::Link*> links;
-    RouteInfo route;
-    hosts[index(ctx.tier)]->host->route_to(hosts[t]->host, links, &route.latency_s);
-    route.bandwidth_bps = std::numeric_limits<double>::infinity();
-    route.links = static_cast<int>(links.size());
-    long long busiest = 0;
-    for (const sg4::Link* link : links) {
-      const auto it = flows_.find(link);
-      const long long n = it == flows_.end() ? 0 : it->second;
-      busiest = std::max(busiest, n);
-      route.bandwidth_bps = std::min(route.bandwidth_bps, link->get_bandwidth() / static_cast<double>(n + 1));
-    }
-    state.tiers[t].flows = busiest;
-    state.tiers[t].upload_s = setup_.network.transfer_time(route, bytes);
   }
   return state;
 }

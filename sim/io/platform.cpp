@@ -193,12 +193,19 @@ void Platform::require_role(Tier role, const std::string& needed_by) const {
                                  needed_by));
 }
 
-RouteInfo Platform::route(const HostInfo& from, const HostInfo& to) const {
+RouteInfo Platform::shared_route(const HostInfo& from, const HostInfo& to,
+                                 const std::function<long long(const simgrid::s4u::Link*)>* flows_on,
+                                 long long* busiest) const {
   std::vector<simgrid::s4u::Link*> links;
   RouteInfo r;
   from.host->route_to(to.host, links, &r.latency_s);
   r.bandwidth_bps = std::numeric_limits<double>::infinity();
-  for (auto* l : links) r.bandwidth_bps = std::min(r.bandwidth_bps, l->get_bandwidth());
+  if (busiest) *busiest = 0;
+  for (auto* l : links) {
+    const long long n = flows_on ? (*flows_on)(l) : 0;
+    if (busiest) *busiest = std::max(*busiest, n);
+    r.bandwidth_bps = std::min(r.bandwidth_bps, l->get_bandwidth() / static_cast<double>(n + 1));
+  }
   r.links = static_cast<int>(links.size());
   return r;
 }

@@ -2,6 +2,7 @@
 // The platform as tiersim sees it: hosts by role with their speed, cores and power, and
 // host-to-host routes. Read from a SimGrid XML file through SimGrid itself, so that both
 // engines see exactly the platform SimGrid simulates.
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -13,6 +14,7 @@
 namespace simgrid::s4u {
 class Engine;
 class Host;
+class Link;
 }  // namespace simgrid::s4u
 
 namespace tiersim {
@@ -48,7 +50,13 @@ class Platform {
 
   const std::string& path() const { return path_; }
   const std::vector<HostInfo>& hosts(Tier role) const { return by_role_[index(role)]; }
-  RouteInfo route(const HostInfo& from, const HostInfo& to) const;
+  RouteInfo route(const HostInfo& from, const HostInfo& to) const { return shared_route(from, to, nullptr); }
+  // The route as a new flow sees it when `flows_on(link)` transfers are already in flight on each
+  // link: SimGrid's flow model shares a link fairly, so its bandwidth counts as
+  // bandwidth / (flows + 1); `busiest` (if given) gets the largest count. Null `flows_on`: none.
+  RouteInfo shared_route(const HostInfo& from, const HostInfo& to,
+                         const std::function<long long(const simgrid::s4u::Link*)>* flows_on,
+                         long long* busiest = nullptr) const;
   bool has_link_energy() const { return link_energy_; }
   // Whether hosts or links have availability, state or speed profiles (their speed may change).
   bool has_profiles() const { return profiles_; }

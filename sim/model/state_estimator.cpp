@@ -6,7 +6,7 @@
 namespace tiersim {
 
 SystemState StateEstimator::estimate(const DecisionContext& ctx, double arrival_s, double now_s,
-                                     const std::array<const HostInfo*, kTiers>& hosts) const {
+                                     const std::array<const HostInfo*, kTiers>& hosts, const FlowsOn* flows_on) const {
   SystemState s;
   s.zero_load = false;
   s.now_s = now_s;
@@ -25,7 +25,7 @@ SystemState StateEstimator::estimate(const DecisionContext& ctx, double arrival_
     if (t == index(ctx.tier))
       ts.upload_s = 0;
     else if (t > index(ctx.tier) && here)
-      ts.upload_s = network_.transfer_time(platform_.route(*here, *host), bytes);
+      ts.upload_s = network_.transfer_time(platform_.shared_route(*here, *host, flows_on, &ts.flows), bytes);
     std::tie(ts.rest_compute_s, ts.finishes) = rest_compute_s(ctx, Tier(t), *host);
   }
   return s;
