@@ -1,4 +1,5 @@
 #include "batch/config.hpp"
+#include "model/radio/radio.hpp"
 
 #include <fmt/format.h>
 
@@ -15,6 +16,33 @@
 #include "core/tier.hpp"
 
 namespace tiersim {
+
+// The `energy` section: MAC table, where compute energy comes from, idle rules, radio, battery.
+static void read_energy(JsonReader& energy, AccountingConfig& a) {
+  a.mac_energy.override_from(energy.optional("pj_per_mac"));
+  if (energy.has("compute"))
+    a.compute = energy.at("compute").string_in({"macs", "host_power"}) == "host_power" ? ComputeEnergy::HostPower
+                                                                                      : ComputeEnergy::Macs;
+  if (energy.has("server_idle")) a.server_idle_shared = energy.at("server_idle").string_in({"shared", "excluded"}) == "shared";
+  if (energy.has("device_idle")) a.device_idle_shared = energy.at("device_idle").string_in({"shared", "excluded"}) == "shared";
+  if (energy.has("radio")) {
+    auto radio = energy.at("radio");
+    const std::string model = radio.at("model").string();
+    a.radio = read_radio_model(model, radio.optional("params"), radio.at("model").where());
+    radio.reject_unknown_keys();
+  }
+  if (energy.has("battery")) {
+    auto battery = energy.at("battery");
+    if (battery.has("capacity_j")) {
+      a.battery_j = battery.at("capacity_j").number_in(1e-9, 1e12);
+    } else {
+      if (!battery.has("mah") || !battery.has("volts")) battery.fail("{\"capacity_j\": J} or {\"mah\": mAh, \"volts\": V}");
+      a.battery_j = battery.at("mah").number_in(1e-9, 1e9) * battery.at("volts").number_in(1e-9, 1e3) * 3.6;  // mWh -> J
+    }
+    battery.reject_unknown_keys();
+  }
+  energy.reject_unknown_keys();
+}
 
 namespace fs = std::filesystem;
 
@@ -151,10 +179,7 @@ Experiment parse_experiment(const nlohmann::json& config, const std::string& con
   }
 
   auto energy = r.optional("energy");
-  if (!energy.is_null()) {
-    x.accounting.mac_energy.override_from(energy.optional("pj_per_mac"));
-    energy.reject_unknown_keys();
-  }
+  if (!energy.is_null()) read_energy(energy, x.accounting);
 
   auto cost = r.optional("cost");
   if (!cost.is_null()) {

@@ -22,6 +22,11 @@ json read_json_file(const std::string& path) {
 JsonReader::JsonReader(const json& value, std::string file, std::string path)
     : value_(value), file_(std::move(file)), path_(std::move(path)) {}
 
+JsonReader::JsonReader(const json& value, std::string file, std::string path, char separator)
+    : value_(value), file_(std::move(file)), path_(std::move(path)), separator_(separator) {}
+
+std::string JsonReader::child_path(const std::string& key) const { return path_ + separator_ + key; }
+
 std::string JsonReader::where() const { return fmt::format("{}: {}", file_, path_.empty() ? "/" : path_); }
 
 void JsonReader::fail(const std::string& expected) const {
@@ -40,18 +45,18 @@ JsonReader JsonReader::at(const std::string& key) {
   require_object();
   if (!value_.contains(key)) fail(fmt::format("a key \"{}\"", key));
   read_keys_.insert(key);
-  return JsonReader(value_.at(key), file_, path_ + "/" + key);
+  return JsonReader(value_.at(key), file_, child_path(key), separator_);
 }
 
 JsonReader JsonReader::optional(const std::string& key) {
-  if (value_.is_null()) return JsonReader(json(), file_, path_ + "/" + key);
+  if (value_.is_null()) return JsonReader(json(), file_, child_path(key), separator_);
   require_object();
   read_keys_.insert(key);
-  return JsonReader(value_.contains(key) ? value_.at(key) : json(), file_, path_ + "/" + key);
+  return JsonReader(value_.contains(key) ? value_.at(key) : json(), file_, child_path(key), separator_);
 }
 
 JsonReader JsonReader::element(std::size_t index) const {
-  return JsonReader(value_.at(index), file_, fmt::format("{}/{}", path_, index));
+  return JsonReader(value_.at(index), file_, fmt::format("{}{}{}", path_, separator_, index), separator_);
 }
 
 double JsonReader::number() const {
@@ -132,7 +137,7 @@ void JsonReader::reject_unknown_keys() const {
   std::vector<std::string> known(read_keys_.begin(), read_keys_.end());
   for (const auto& [k, v] : value_.items())
     if (!read_keys_.count(k))
-      throw InputError(fmt::format("{}: {}/{}: unknown key (expected one of: {})", file_, path_, k,
+      throw InputError(fmt::format("{}: {}: unknown key (expected one of: {})", file_, child_path(k),
                                    fmt::join(known, ", ")));
 }
 

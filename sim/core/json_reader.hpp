@@ -17,6 +17,9 @@ json read_json_file(const std::string& path);
 class JsonReader {
  public:
   JsonReader(const json& value, std::string file, std::string path = "");
+  // Keys joined with `separator` instead of '/' in messages: host properties such as
+  // radio.promotion_s are read as {"promotion_s": ...} with path "radio" and separator '.'.
+  JsonReader(const json& value, std::string file, std::string path, char separator);
 
   const std::string& file() const { return file_; }
   const std::string& path() const { return path_; }
@@ -57,6 +60,8 @@ class JsonReader {
   std::string file_;
   std::string path_;
   std::set<std::string> read_keys_;
+  char separator_ = '/';
+  std::string child_path(const std::string& key) const;
 };
 
 }  // namespace tiersim

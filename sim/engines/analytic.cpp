@@ -11,9 +11,12 @@
 #include <array>
 #include <limits>
 #include <queue>
+#include <optional>
+#include <stdexcept>
 #include <tuple>
 
 #include "engines/engine.hpp"
+#include "model/radio/ledger.hpp"
 #include "model/run_setup.hpp"
 
 namespace tiersim {
@@ -45,11 +48,12 @@ DeviceRoutes routes_for(const RunSetup& setup, int device) {
 // the estimates at the instant the request's walk has reached.
 class ZeroLoadProbe final : public StateProbe {
  public:
-  ZeroLoadProbe(const RunSetup& setup, const DeviceRoutes& routes, double arrival, const double& now)
-      : setup_(setup), routes_(routes), arrival_(arrival), now_(now) {}
+  ZeroLoadProbe(const RunSetup& setup, const DeviceRoutes& routes, const RequestRecord& rec, const double& now)
+      : setup_(setup), routes_(routes), rec_(rec), now_(now) {}
   SystemState state(const DecisionContext& ctx) const override {
-    SystemState s = setup_.estimator.estimate(ctx, arrival_, now_, routes_.host);
+    SystemState s = setup_.estimator.estimate(ctx, rec_.arrival_s, now_, routes_.host);
     s.zero_load = true;
+    s.battery_j = setup_.battery_left(rec_.device, rec_);
     for (int t = 0; t < kTiers; ++t) {
       TierState& ts = s.tiers[t];
       if (const ServerSpec* server = routes_.server[t]) {
@@ -64,8 +68,99 @@ class ZeroLoadProbe final : public StateProbe {
  private:
   const RunSetup& setup_;
   const DeviceRoutes& routes_;
-  double arrival_;
+  const RequestRecord& rec_;
   const double& now_;
+};
+
+// A radio transfer of a request, priced in closed form: [start, end], its bytes and direction.
+struct RadioTransfer {
+  double start, end, bytes;
+  bool up;
+};
+
+// One device's radio: its requests are simulated in arrival order, but the transfers of one may
+// interleave with the next one's (a download after the next upload started), so transfers are
+// replayed into the device's RadioLedger in time order, up to the next arrival (no later request
+// can add an earlier transfer). A record is final, and emitted, when its transfers are replayed
+// and no open tail is charged to it.
+class RadioTimeline {
+ public:
+  explicit RadioTimeline(const RadioProfile& profile) : ledger_(&profile) {}
+
+  void add(const RequestRecord& rec, const std::vector<RadioTransfer>& transfers) {
+    pending_.push_back(Pending{rec, transfers, std::vector<double>(transfers.size()), 2 * transfers.size()});
+    for (std::size_t i = 0; i < transfers.size(); ++i) {
+      events_.push({transfers[i].start, 1, seq_++, rec.request, i});
+      events_.push({transfers[i].end, 0, seq_++, rec.request, i});
+    }
+  }
+
+  // Replays the transfer starts and ends before t; emits the records that are final.
+  template <class Emit>
+  void until(double t, Emit&& emit) {
+    while (!events_.empty() && events_.top().t < t) replay(events_.top()), events_.pop();
+    emit_final(emit);
+  }
+
+  // The end of the run: everything replayed, the open tail charged in full.
+  template <class Emit>
+  void close(Emit&& emit) {
+    until(std::numeric_limits<double>::infinity(), emit);
+    if (const auto tail = ledger_.close()) find(tail->owner).rec.radio_tail_j += tail->joules;
+    emit_final(emit);
+  }
+
+  double up_seconds() const { return ledger_.up_seconds(); }
+
+ private:
+  struct Pending {
+    RequestRecord rec;
+    std::vector<RadioTransfer> transfers;
+    std::vector<double> tokens;
+    std::size_t events_left;
+  };
+  struct Event {
+    double t;
+    int kind;  // 0: an end, 1: a start (at one instant, ends first)
+    std::uint64_t seq;
+    std::uint64_t request;
+    std::size_t transfer;
+    bool operator>(const Event& o) const { return std::tie(t, kind, seq) > std::tie(o.t, o.kind, o.seq); }
+  };
+
+  Pending& find(std::uint64_t request) {
+    for (Pending& p : pending_)
+      if (p.rec.request == request) return p;
+    throw std::logic_error(fmt::format("radio timeline: request {} is not pending", request));
+  }
+
+  void replay(const Event& e) {
+    Pending& p = find(e.request);
+    const RadioTransfer& x = p.transfers[e.transfer];
+    if (e.kind == 1) {
+      std::optional<RadioLedger::Tail> ended;
+      p.rec.radio_j += ledger_.start(e.t, ended, p.tokens[e.transfer]);
+      if (ended) find(ended->owner).rec.radio_tail_j += ended->joules;
+    } else {
+      p.rec.radio_j += ledger_.end(e.t, p.tokens[e.transfer], p.rec.request, x.bytes, x.up, x.end - x.start);
+    }
+    --p.events_left;
+  }
+
+  template <class Emit>
+  void emit_final(Emit& emit) {
+    const auto owner = ledger_.tail_owner();
+    std::erase_if(pending_, [&](Pending& p) {
+      if (p.events_left > 0 || (owner && *owner == p.rec.request)) return false;
+      emit(p.rec);
+      return true;
+    });
+  }
+
+  RadioLedger ledger_;
+  std::vector<Pending> pending_;  // a few records per device: those whose radio energy is not final
+  std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
+  std::uint64_t seq_ = 0;
 };
 
 class AnalyticEngine final : public Engine {
@@ -73,10 +168,12 @@ class AnalyticEngine final : public Engine {
   void run(RunSetup& setup, Metrics& metrics, RequestLog& log) override;
 
  private:
-  RequestRecord simulate(RunSetup& setup, int device, long long k, double arrival, const DeviceRoutes& routes);
+  RequestRecord simulate(RunSetup& setup, int device, long long k, double arrival, const DeviceRoutes& routes,
+                         std::vector<RadioTransfer>& radio);
   void by_device(RunSetup& setup, Metrics& metrics, RequestLog& log);
   void in_time_order(RunSetup& setup, Metrics& metrics, RequestLog& log);
   std::vector<ServerStats> stats_;
+  std::vector<double> radio_up_s_;  // per device: time its radio was not idle
 };
 
 void AnalyticEngine::run(RunSetup& setup, Metrics& metrics, RequestLog& log) {
@@ -91,6 +188,7 @@ void AnalyticEngine::run(RunSetup& setup, Metrics& metrics, RequestLog& log) {
   else
     by_device(setup, metrics, log);
   metrics.set_servers(std::move(stats_));
+  metrics.set_radio_up_seconds(std::move(radio_up_s_));
   if (setup.topology.per_request())
     metrics.set_selection_note(fmt::format(
         "the selection rule chooses per request (in turn, by draw or by load); the analytic engine has no load and "
@@ -103,16 +201,21 @@ void AnalyticEngine::run(RunSetup& setup, Metrics& metrics, RequestLog& log) {
 void AnalyticEngine::by_device(RunSetup& setup, Metrics& metrics, RequestLog& log) {
   Workload& workload = setup.workload;
   const bool closed_loop = workload.arrivals().closed_loop();
+  auto emit = [&](const RequestRecord& rec) { setup.record(metrics, log, rec); };
+  std::vector<RadioTransfer> radio;
   for (int d = 0; d < setup.topology.devices(); ++d) {
     const DeviceRoutes routes = routes_for(setup, d);
+    RadioTimeline timeline(setup.power.radio(d));
     double arrival = 0, previous_finish = 0;
     for (long long k = 0; k < workload.requests_of(d); ++k) {
       arrival = workload.arrivals().arrival(d, k, closed_loop ? previous_finish : arrival);
-      RequestRecord rec = simulate(setup, d, k, arrival, routes);
+      timeline.until(arrival, emit);
+      RequestRecord rec = simulate(setup, d, k, arrival, routes, radio);
       previous_finish = rec.finish_s;
-      metrics.add(rec);
-      log.write(rec);
+      timeline.add(rec, radio);
     }
+    timeline.close(emit);
+    radio_up_s_.push_back(timeline.up_seconds());
   }
 }
 
@@ -124,11 +227,15 @@ void AnalyticEngine::in_time_order(RunSetup& setup, Metrics& metrics, RequestLog
   const bool closed_loop = workload.arrivals().closed_loop();
   const int devices = setup.topology.devices();
   std::vector<DeviceRoutes> routes;
+  std::vector<RadioTimeline> timelines;
+  std::vector<RadioTransfer> radio;
+  auto emit = [&](const RequestRecord& rec) { setup.record(metrics, log, rec); };
   std::vector<long long> next(static_cast<std::size_t>(devices), 0);
   using Arrival = std::pair<double, int>;  // (instant, device)
   std::priority_queue<Arrival, std::vector<Arrival>, std::greater<>> arrivals;
   for (int d = 0; d < devices; ++d) {
     routes.push_back(routes_for(setup, d));
+    timelines.emplace_back(setup.power.radio(d));
     if (workload.requests_of(d) > 0) arrivals.emplace(workload.arrivals().arrival(d, 0, 0.0), d);
   }
   using Ended = std::tuple<double, std::uint64_t, RequestOutcome>;  // (finish, request, outcome)
@@ -145,18 +252,25 @@ void AnalyticEngine::in_time_order(RunSetup& setup, Metrics& metrics, RequestLog
     arrivals.pop();
     deliver_until(arrival);
     const long long k = next[static_cast<std::size_t>(d)]++;
-    RequestRecord rec = simulate(setup, d, k, arrival, routes[static_cast<std::size_t>(d)]);
-    metrics.add(rec);
-    log.write(rec);
+    RadioTimeline& timeline = timelines[static_cast<std::size_t>(d)];
+    timeline.until(arrival, emit);
+    RequestRecord rec = simulate(setup, d, k, arrival, routes[static_cast<std::size_t>(d)], radio);
+    timeline.add(rec, radio);
     ended.emplace(rec.finish_s, rec.request, setup.accounting.outcome(rec));
     if (k + 1 < workload.requests_of(d))
       arrivals.emplace(workload.arrivals().arrival(d, k + 1, closed_loop ? rec.finish_s : arrival), d);
   }
   deliver_until(std::numeric_limits<double>::infinity());
+  for (RadioTimeline& timeline : timelines) {
+    timeline.close(emit);
+    radio_up_s_.push_back(timeline.up_seconds());
+  }
 }
 
 // One request, priced step by step in closed form.
-RequestRecord AnalyticEngine::simulate(RunSetup& setup, int d, long long k, double arrival, const DeviceRoutes& routes) {
+RequestRecord AnalyticEngine::simulate(RunSetup& setup, int d, long long k, double arrival, const DeviceRoutes& routes,
+                                       std::vector<RadioTransfer>& radio) {
+  radio.clear();
   const Workload& workload = setup.workload;
   const Accounting& accounting = setup.accounting;
   const double deadline = workload.deadline_s();
@@ -167,7 +281,7 @@ RequestRecord AnalyticEngine::simulate(RunSetup& setup, int d, long long k, doub
   rec.arrival_s = arrival;
   double t = arrival;
   Walk walk(setup.walk, rec.sample, rec.request);
-  const ZeroLoadProbe probe(setup, routes, arrival, t);
+  const ZeroLoadProbe probe(setup, routes, rec, t);
   if (setup.needs.state) walk.set_probe(&probe);
   Tier held = Tier::Mobile;  // the server tier the request is at (Mobile: none)
   double visit_start = 0;    // when it reached that server
@@ -179,7 +293,9 @@ RequestRecord AnalyticEngine::simulate(RunSetup& setup, int d, long long k, doub
     if (step.kind == StepKind::Transfer) {
       held = Tier::Mobile;
       double seconds = setup.network.transfer_time(routes.route[index(step.tier)][index(step.to)], step.bytes);
-      accounting.charge_transfer(rec, *routes.host[0], step, seconds);
+      accounting.charge_transfer(rec, step, 0.0);  // its radio energy comes from the device's RadioTimeline
+      if (step.tier == Tier::Mobile || step.to == Tier::Mobile)
+        radio.push_back({t, t + seconds, step.bytes, step.tier == Tier::Mobile});
       t += seconds;
       continue;
     }

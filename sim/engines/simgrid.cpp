@@ -38,6 +38,7 @@
 
 #include "engines/engine.hpp"
 #include "engines/host_energy.hpp"
+#include "model/radio/ledger.hpp"
 #include "model/run_setup.hpp"
 
 namespace sg4 = simgrid::s4u;
@@ -81,6 +82,7 @@ struct Request {
   sg4::ActivityPtr activity;  // the activity in flight (kept alive until it completes)
   bool decide_at_end = false;  // stepwise: the walk moves on when the service's step ends
   std::vector<sg4::Link*> links;  // the links of its transfer in flight (policies that read state)
+  double radio_token = 0;         // its radio transfer in flight: RadioLedger::start's token
   RequestProbe probe;
 };
 
@@ -109,6 +111,11 @@ struct Device {
   sg4::Host* host = nullptr; // its own host
   std::array<Server*, kTiers> server{};  // its server on each tier when the rule chooses once per device
   HostEnergyMeter energy;
+  RadioLedger radio;
+  // The request the open radio tail is charged to while it is in progress; once it has finished,
+  // its record waits in `held` until the tail ends (the next transfer or the end of the run).
+  Request* tail_request = nullptr;
+  std::unique_ptr<RequestRecord> held;
 };
 
 class EventRun {
@@ -150,6 +157,8 @@ class EventRun {
   void arm();
   void fire();
   void start_transfer(Request* r);
+  void radio_starts(Request* r);
+  void charge_tail(Device& dev, const RadioLedger::Tail& tail);
   void start_device_exec(Request* r);
   void completed(const sg4::Activity& activity);
   void finish_request(Request* r, double t);
@@ -224,6 +233,7 @@ EventRun::EventRun(RunSetup& setup, Metrics& metrics, RequestLog& log)
   for (int d = 0; d < topology.devices(); ++d) {
     Device& dev = devices_[static_cast<std::size_t>(d)];
     dev.host = topology.device(d).host;
+    dev.radio = RadioLedger(&setup.power.radio(d));
     for (int t = 1; t < kTiers; ++t)
       if (topology.has_servers(Tier(t)) && !per_request_selection_)
         dev.server[t] = &servers_[static_cast<std::size_t>(topology.fixed_server(d, Tier(t)).index)];
@@ -760,11 +770,34 @@ void EventRun::start_transfer(Request* r) {
     to = server->host->host;
   }
   if (setup_.needs.state) count_flows(r, from, to);
+  if (r->step.tier == Tier::Mobile || r->step.to == Tier::Mobile) radio_starts(r);
   auto comm = sg4::Comm::sendto_init(from, to);
   comm->set_payload_size(static_cast<std::uint64_t>(r->step.bytes));
   comm->set_data(r);
   r->activity = comm;
   comm->start();
+}
+
+// A transfer of r's device's radio starts: the promotion it pays, and the tail it ends.
+void EventRun::radio_starts(Request* r) {
+  Device& dev = devices_[static_cast<std::size_t>(r->rec.device)];
+  std::optional<RadioLedger::Tail> ended;
+  r->rec.radio_j += dev.radio.start(now(), ended, r->radio_token);
+  if (ended) charge_tail(dev, *ended);
+}
+
+// A tail has ended: its request is charged, and recorded if it had finished meanwhile.
+void EventRun::charge_tail(Device& dev, const RadioLedger::Tail& tail) {
+  if (dev.tail_request) {
+    dev.tail_request->rec.radio_tail_j += tail.joules;
+    dev.tail_request = nullptr;
+  } else if (dev.held && dev.held->request == tail.owner) {
+    dev.held->radio_tail_j += tail.joules;
+    setup_.record(metrics_, log_, *dev.held);
+    dev.held.reset();
+  } else {
+    throw std::logic_error(fmt::format("radio tail of request {}: the request is neither in progress nor held", tail.owner));
+  }
 }
 
 // A compute step on the device as a SimGrid execution (platforms whose hosts change speed).
@@ -799,7 +832,13 @@ void EventRun::completed(const sg4::Activity& activity) {
   const Step step = r->step;
   if (step.kind == StepKind::Transfer) {
     if (setup_.needs.state) uncount_flows(r);
-    setup_.accounting.charge_transfer(r->rec, setup_.topology.device(d), step, t - r->step_start);
+    double radio_j = 0;
+    if (step.tier == Tier::Mobile || step.to == Tier::Mobile) {
+      Device& dev = devices_[static_cast<std::size_t>(d)];
+      radio_j = dev.radio.end(t, r->radio_token, r->rec.request, step.bytes, step.tier == Tier::Mobile, t - r->step_start);
+      if (dev.radio.tail_owner()) dev.tail_request = r;  // the last transfer active: the tail that follows is r's
+    }
+    setup_.accounting.charge_transfer(r->rec, step, radio_j);
     if (failures_ && step.to != Tier::Mobile) {
       r->arrived_by = step;
       r->walk_at_arrival.emplace(*r->walk);
@@ -823,8 +862,13 @@ void EventRun::finish_request(Request* r, double t) {
   if (r->rec.outcome == Outcome::Served) setup_.accounting.finish_record(r->rec, r->step);
   r->rec.decisions = r->walk->decisions();
   r->rec.finish_s = t;
-  metrics_.add(r->rec);
-  log_.write(r->rec);
+  Device& dev = devices_[static_cast<std::size_t>(r->rec.device)];
+  if (dev.tail_request == r) {  // its radio tail is still open: recorded when the tail ends
+    dev.held = std::make_unique<RequestRecord>(r->rec);
+    dev.tail_request = nullptr;
+  } else {
+    setup_.record(metrics_, log_, r->rec);
+  }
   setup_.observe(r->rec);
   ++completed_;
   spare_.push_back(r);
@@ -840,6 +884,13 @@ void EventRun::finish() {
   if (!failure_.empty()) throw std::runtime_error(failure_);
   if (completed_ != expected_)
     throw std::logic_error(fmt::format("the SimGrid engine ended with {} of {} requests complete", completed_, expected_));
+  // Radio tails still open at the end run in full; their requests are recorded.
+  std::vector<double> radio_up;
+  for (Device& dev : devices_) {
+    if (const auto tail = dev.radio.close()) charge_tail(dev, *tail);
+    radio_up.push_back(dev.radio.up_seconds());
+  }
+  metrics_.set_radio_up_seconds(std::move(radio_up));
   // Host energy above idle per tier, summed in a fixed order (role, name) so that sums are reproducible.
   std::vector<std::pair<const HostInfo*, const HostEnergyMeter*>> meters;
   for (std::size_t d = 0; d < devices_.size(); ++d) meters.emplace_back(&setup_.topology.device(static_cast<int>(d)), &devices_[d].energy);
@@ -900,6 +951,7 @@ SystemState EventRun::state_of(const Request& r, const DecisionContext& ctx) {
     return it == flows_.end() ? 0LL : it->second;
   };
   SystemState state = setup_.estimator.estimate(ctx, r.rec.arrival_s, now(), hosts, &flows_on);
+  state.battery_j = setup_.battery_left(d, r.rec);
   TierState& device = state.tiers[0];
   device.queued = backlog(d);
   device.in_service = ctx.tier == Tier::Mobile ? 1 : 0;

@@ -8,9 +8,8 @@ void Accounting::charge_compute(RequestRecord& rec, const HostInfo& host, const 
   rec.host_busy_j[index(step.tier)] += host.busy_core_w() * seconds;
 }
 
-void Accounting::charge_transfer(RequestRecord& rec, const HostInfo& device, const Step& step, double seconds) const {
-  if (step.tier == Tier::Mobile) rec.radio_j += device.radio_tx_w * seconds;
-  if (step.to == Tier::Mobile) rec.radio_j += device.radio_rx_w * seconds;
+void Accounting::charge_transfer(RequestRecord& rec, const Step& step, double radio_j) const {
+  rec.radio_j += radio_j;
   if (index(step.to) > index(step.tier)) {
     rec.bytes_up += step.bytes;
     rec.cost_units += config_.cost.offload;
@@ -52,8 +51,9 @@ RequestOutcome Accounting::outcome(const RequestRecord& rec) const {
   o.arrival_s = rec.arrival_s;
   o.finish_s = rec.finish_s;
   o.latency_s = rec.latency_s();
-  for (double j : rec.compute_j) o.energy_j += j;
-  o.energy_j += rec.radio_j;
+  o.energy_j = config_.compute == ComputeEnergy::HostPower ? rec.host_busy_j[0] + rec.host_busy_j[1] + rec.host_busy_j[2]
+                                                          : rec.compute_j[0] + rec.compute_j[1] + rec.compute_j[2];
+  o.energy_j += rec.radio_j + rec.radio_tail_j;
   return o;
 }
 

@@ -4,7 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 namespace tiersim {
@@ -85,6 +87,12 @@ void Metrics::add(const RequestRecord& r) {
     host_busy_j_[t] += r.host_busy_j[t];
   }
   radio_j_ += r.radio_j;
+  radio_tail_j_ += r.radio_tail_j;
+  if (!device_j_.empty()) {
+    const auto d = static_cast<std::size_t>(r.device);
+    device_j_[d] += (energy_.host_power ? r.host_busy_j[0] : r.compute_j[0]) + r.radio_j + r.radio_tail_j;
+    ++device_requests_[d];
+  }
   bytes_up_ += r.bytes_up;
   decisions_ += static_cast<std::uint64_t>(r.decisions);
   cost_units_ += r.cost_units;
@@ -129,19 +137,7 @@ nlohmann::ordered_json Metrics::summary() const {
   put(s, latency_p99, percentiles[99]);
   put(s, latency_max, latency_.max());
   put(s, latency_percentiles, percentiles);
-  const double mobile = compute_j_[0] / n, radio = radio_j_ / n, edge = compute_j_[1] / n, cloud = compute_j_[2] / n;
-  put(s, energy_mobile_compute, mobile);
-  put(s, energy_mobile_radio, radio);
-  put(s, energy_edge, edge);
-  put(s, energy_cloud, cloud);
-  put(s, energy_total, mobile + radio + edge + cloud);
-  const double compute = mobile + edge + cloud;
-  put(s, fp32_reference, fp32_reference_j_);
-  put(s, fp32_reduction, compute > 0 ? fp32_reference_j_ / compute : 0.0);
-  const auto& host = has_override_ ? host_busy_override_ : host_busy_j_;
-  put(s, host_mobile, host[0] / n);
-  put(s, host_edge, host[1] / n);
-  put(s, host_cloud, host[2] / n);
+  put_energy(s, n);
   if (network_j_ >= 0) put(s, network_energy, network_j_ / n);
   if (report_cost_) put(s, cost_units, cost_units_ / n);
   put(s, offloaded_bytes, bytes_up_ / n);
@@ -179,13 +175,91 @@ nlohmann::ordered_json Metrics::summary() const {
   return s;
 }
 
+void Metrics::set_energy_rules(EnergyRules rules) {
+  energy_ = std::move(rules);
+  if (!energy_.battery_j.empty()) {
+    device_j_.assign(energy_.battery_j.size(), 0.0);
+    device_requests_.assign(energy_.battery_j.size(), 0);
+  }
+}
+
+// energy_j_per_inference (the headline, as the rules make it), the MAC and host-power figures
+// it may be made of, the energy model, and the batteries.
+void Metrics::put_energy(nlohmann::ordered_json& s, double n) const {
+  using namespace summary;
+  const double t = last_finish_s_;  // the run: idle power is drawn from 0 to the last answer
+  const auto& host = has_override_ ? host_busy_override_ : host_busy_j_;
+  const auto& compute = energy_.host_power ? host : compute_j_;
+  // Devices' idle energy: host idle all run long, radio idle whenever the radio is not up.
+  std::vector<double> device_idle_j(energy_.device_idle_w.size(), 0.0);
+  double device_idle_sum = 0;
+  for (std::size_t d = 0; d < device_idle_j.size(); ++d) {
+    const double up = d < radio_up_s_.size() ? std::min(radio_up_s_[d], t) : 0.0;
+    device_idle_j[d] = energy_.device_idle_w[d] * t - energy_.radio_idle_w[d] * up;
+    device_idle_sum += device_idle_j[d];
+  }
+  const double mobile_idle = energy_.device_idle ? device_idle_sum / n : 0.0;
+  const double edge_idle = energy_.server_idle ? energy_.host_idle_w[1] * t / n : 0.0;
+  const double cloud_idle = energy_.server_idle ? energy_.host_idle_w[2] * t / n : 0.0;
+  const double parts[] = {compute[0] / n, radio_j_ / n, radio_tail_j_ / n, mobile_idle,
+                          compute[1] / n, compute[2] / n, edge_idle, cloud_idle};
+  put(s, energy_mobile_compute, parts[0]);
+  put(s, energy_mobile_radio, parts[1]);
+  put(s, energy_mobile_radio_tail, parts[2]);
+  put(s, energy_mobile_idle, parts[3]);
+  put(s, energy_edge, parts[4]);
+  put(s, energy_cloud, parts[5]);
+  put(s, energy_edge_idle, parts[6]);
+  put(s, energy_cloud_idle, parts[7]);
+  double total = 0;
+  for (double part : parts) total += part;
+  put(s, energy_total, total);
+  put(s, energy_model_radio, energy_.radio.empty() ? std::string("constant") : energy_.radio);
+  put(s, energy_model_compute, std::string(energy_.host_power ? "host_power" : "macs"));
+  put(s, energy_model_server_idle, std::string(energy_.server_idle ? "shared" : "excluded"));
+  put(s, energy_model_device_idle, std::string(energy_.device_idle ? "shared" : "excluded"));
+  put(s, mac_mobile, compute_j_[0] / n);
+  put(s, mac_edge, compute_j_[1] / n);
+  put(s, mac_cloud, compute_j_[2] / n);
+  const double mac_compute = (compute_j_[0] + compute_j_[1] + compute_j_[2]) / n;
+  put(s, fp32_reference, fp32_reference_j_);
+  put(s, fp32_reduction, mac_compute > 0 ? fp32_reference_j_ / mac_compute : 0.0);
+  put(s, host_mobile, host[0] / n);
+  put(s, host_edge, host[1] / n);
+  put(s, host_cloud, host[2] / n);
+  put(s, host_mobile_idle, energy_.host_idle_w[0] * t / n);
+  put(s, host_edge_idle, energy_.host_idle_w[1] * t / n);
+  put(s, host_cloud_idle, energy_.host_idle_w[2] * t / n);
+  if (energy_.battery_j.empty()) return;
+  // Per device: the share of its battery 1 000 of its inferences drain, and the hours its battery
+  // lasts at the run's pace; means over the devices that sent requests.
+  double per_1000 = 0, hours = 0, capacity = 0, fewest_hours = std::numeric_limits<double>::infinity();
+  std::size_t counted = 0;
+  for (std::size_t d = 0; d < device_j_.size(); ++d) {
+    if (device_requests_[d] == 0) continue;
+    const double drained = device_j_[d] + (energy_.device_idle ? device_idle_j[d] : 0.0);
+    per_1000 += drained / static_cast<double>(device_requests_[d]) * 1000.0 / energy_.battery_j[d];
+    const double h = drained > 0 && t > 0 ? energy_.battery_j[d] / (drained / t) / 3600.0 : std::numeric_limits<double>::infinity();
+    hours += h;
+    fewest_hours = std::min(fewest_hours, h);
+    capacity += energy_.battery_j[d];
+    ++counted;
+  }
+  if (counted == 0) return;
+  const double c = static_cast<double>(counted);
+  put(s, battery_capacity, capacity / c);
+  put(s, battery_per_1000, per_1000 / c);
+  put(s, battery_hours, std::isfinite(hours) ? hours / c : -1.0);
+  put(s, battery_hours_min, std::isfinite(fewest_hours) ? fewest_hours : -1.0);
+}
+
 RequestLog::RequestLog(const std::string& path) : path_(path) {
   if (path.empty()) return;
   file_ = std::fopen(path.c_str(), "w");
   if (!file_) throw std::runtime_error(fmt::format("{}: cannot create file", path));
   fmt::print(file_,
              "request,device,sample,arrival_s,finish_s,latency_s,exit,exit_tier,correct,"
-             "mobile_compute_j,mobile_radio_j,edge_j,cloud_j,bytes_up,outcome,edge_host,cloud_host,queue_s\n");
+             "mobile_compute_j,mobile_radio_j,edge_j,cloud_j,bytes_up,outcome,edge_host,cloud_host,queue_s,mobile_radio_tail_j\n");
 }
 
 RequestLog::~RequestLog() { close(); }
@@ -198,10 +272,10 @@ void RequestLog::write(const RequestRecord& r) {
     if (s < 0 || static_cast<std::size_t>(s) >= server_names_.size()) return {};
     return csv_field(server_names_[static_cast<std::size_t>(s)]);
   };
-  fmt::print(file_, "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.request, r.device, r.sample,
+  fmt::print(file_, "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.request, r.device, r.sample,
              r.arrival_s, r.finish_s, r.latency_s(), r.exit, tier_name(r.exit_tier), r.correct ? 1 : 0,
              r.compute_j[0], r.radio_j, r.compute_j[1], r.compute_j[2], r.bytes_up,
-             kOutcomes[static_cast<int>(r.outcome)], host(Tier::Edge), host(Tier::Cloud), r.queue_s);
+             kOutcomes[static_cast<int>(r.outcome)], host(Tier::Edge), host(Tier::Cloud), r.queue_s, r.radio_tail_j);
 }
 
 void RequestLog::close() {

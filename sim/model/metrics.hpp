@@ -29,7 +29,8 @@ struct RequestRecord {
   Tier exit_tier = Tier::Mobile;
   bool correct = false;
   std::array<double, kTiers> compute_j{};      // MACs x energy per MAC, by tier
-  double radio_j = 0;                          // mobile radio while sending/receiving
+  double radio_j = 0;                          // mobile radio: promotions and transfers (radio model)
+  double radio_tail_j = 0;                     // mobile radio: tails charged to this request (radio/ledger.hpp)
   std::array<double, kTiers> host_busy_j{};    // host power above idle while computing, by tier
   double bytes_up = 0;                         // bytes sent to a higher tier (all hops)
   int decisions = 0;                           // times the policy was consulted
@@ -89,6 +90,21 @@ class Metrics {
   // Energy of the platform's links (SimGrid's link energy plugin; SimGrid engine only), whole run.
   void set_network_energy(double joules) { network_j_ = joules; }
   void report_cost_units() { report_cost_ = true; }
+  // How the headline energy is made (accounting.hpp's AccountingConfig, resolved) and the power
+  // it needs: idle watts of each tier's hosts (devices, servers), the devices' radio idle watts.
+  struct EnergyRules {
+    bool host_power = false;   // compute energy from host power states (else MACs)
+    bool server_idle = false;  // servers' idle power over the run, shared over its inferences
+    bool device_idle = false;  // devices' idle power (host and radio) likewise
+    std::string radio;         // radio model(s) of the devices
+    std::array<double, kTiers> host_idle_w{};
+    std::vector<double> device_idle_w;  // per device: host idle + radio idle
+    std::vector<double> radio_idle_w;   // per device: radio idle
+    std::vector<double> battery_j;      // per device (empty: no batteries)
+  };
+  void set_energy_rules(EnergyRules rules);
+  // Per device: the time its radio was not idle (transfers, tails), from the engine at the end.
+  void set_radio_up_seconds(std::vector<double> seconds) { radio_up_s_ = std::move(seconds); }
   // Per-server statistics and the run's simulated duration they are relative to (utilisation).
   void set_servers(std::vector<ServerStats> servers) { servers_ = std::move(servers); }
   void set_deadline(double seconds) { deadline_s_ = seconds; }
@@ -118,7 +134,12 @@ class Metrics {
   double fp32_reference_j_ = 0;
   double cost_units_ = 0;
   bool report_cost_ = false;
-  double radio_j_ = 0, bytes_up_ = 0, last_finish_s_ = 0;
+  double radio_j_ = 0, radio_tail_j_ = 0, bytes_up_ = 0, last_finish_s_ = 0;
+  EnergyRules energy_;
+  std::vector<double> radio_up_s_;
+  std::vector<double> device_j_;               // per device: its records' device energy (battery)
+  std::vector<std::uint64_t> device_requests_;
+  void put_energy(nlohmann::ordered_json& s, double n) const;
   std::uint64_t decisions_ = 0;
   std::uint64_t answered_ = 0, dropped_ = 0, dropped_on_device_ = 0, lost_ = 0, lost_to_failures_ = 0;
   std::uint64_t slo_violations_ = 0;

@@ -1,6 +1,10 @@
 #include "model/run_setup.hpp"
 
+#include <fmt/format.h>
+
 #include <filesystem>
+
+#include "core/error.hpp"
 
 namespace tiersim {
 
@@ -31,13 +35,37 @@ RunSetup::RunSetup(std::shared_ptr<RunInputs> loaded, const RunSpec& spec)
                std::filesystem::path(spec.config_path).parent_path().string()),
       topology(platform, spec.servers, spec.workload.devices, profile, spec.seed, spec.config_path),
       accounting(spec.accounting, trace, profile),
+      power(platform, spec.workload.devices, spec.accounting, spec.config_path),
       walk{trace, profile, *policy, spec.seed, spec.workload.result_bytes},
       needs(policy->needs()),
-      estimator(profile, platform, network, spec.workload.deadline_s) {}
+      estimator(profile, platform, network, spec.workload.deadline_s) {
+  if (spec.accounting.compute == ComputeEnergy::HostPower)
+    for (const ServerSpec& server : topology.servers())
+      if (!server.host->has_power)
+        throw InputError(fmt::format("{}: host {}: property wattage_per_state: expected the host's power states (needed "
+                                     "by energy.compute = host_power in {})", platform.path(), server.host->name,
+                                     spec.config_path));
+  if (power.has_battery()) drained_j_.assign(static_cast<std::size_t>(topology.devices()), 0.0);
+}
 
 Metrics RunSetup::new_metrics() const {
   Metrics metrics = accounting.new_metrics();
   metrics.set_deadline(workload.deadline_s());
+  const AccountingConfig& config = accounting.config();
+  Metrics::EnergyRules rules;
+  rules.host_power = config.compute == ComputeEnergy::HostPower;
+  rules.server_idle = config.server_idle();
+  rules.device_idle = config.device_idle();
+  rules.radio = power.radio_models();
+  for (const ServerSpec& server : topology.servers()) rules.host_idle_w[index(server.host->role)] += server.host->idle_w;
+  for (int d = 0; d < topology.devices(); ++d) {
+    const double host_idle = topology.device(d).idle_w, radio_idle = power.radio(d).idle_w;
+    rules.host_idle_w[0] += host_idle;
+    rules.device_idle_w.push_back(host_idle + radio_idle);
+    rules.radio_idle_w.push_back(radio_idle);
+    if (power.has_battery()) rules.battery_j.push_back(power.battery_j(d));
+  }
+  metrics.set_energy_rules(std::move(rules));
   return metrics;
 }
 

@@ -12,6 +12,7 @@
 #include "io/profile.hpp"
 #include "io/trace.hpp"
 #include "model/accounting.hpp"
+#include "model/device_power.hpp"
 #include "model/policy.hpp"
 #include "model/state_estimator.hpp"
 #include "model/topology.hpp"
@@ -56,6 +57,7 @@ struct RunSetup {
   Workload workload;
   Topology topology;
   Accounting accounting;
+  DevicePower power;  // each device's radio model and battery
   WalkSetup walk;
   PolicyNeeds needs;         // what the policy reads besides the trace row (policy->needs())
   StateEstimator estimator;  // the estimates in the SystemState both engines give the policy
@@ -65,10 +67,32 @@ struct RunSetup {
     if (needs.feedback) policy->observe(accounting.outcome(rec));
   }
 
-  // An empty accumulator for this run (accounting's, with the workload's deadline).
+  // A finished request's record, with all its energy: into the metrics and the log, and
+  // drained from its device's battery.
+  void record(Metrics& metrics, RequestLog& log, const RequestRecord& rec) {
+    metrics.add(rec);
+    log.write(rec);
+    if (power.has_battery()) drained_j_[static_cast<std::size_t>(rec.device)] += device_energy(rec);
+  }
+  // What is left of device d's battery when `rec` (in progress) has spent what it holds: the
+  // battery less the device energy of its recorded requests and of `rec` so far. NaN: no battery.
+  double battery_left(int device, const RequestRecord& rec) const {
+    if (!power.has_battery()) return power.battery_j(device);
+    return power.battery_j(device) - drained_j_[static_cast<std::size_t>(device)] - device_energy(rec);
+  }
+
+  // An empty accumulator for this run (accounting's, with the workload's deadline and the energy rules).
   Metrics new_metrics() const;
   // Gives the request log the servers' names.
   void name_servers(RequestLog& log) const;
+
+ private:
+  // The device's share of a record's energy (compute as the headline counts it, radio, tail).
+  double device_energy(const RequestRecord& rec) const {
+    return (accounting.config().compute == ComputeEnergy::HostPower ? rec.host_busy_j[0] : rec.compute_j[0]) +
+           rec.radio_j + rec.radio_tail_j;
+  }
+  std::vector<double> drained_j_;  // per device, with batteries
 };
 
 }  // namespace tiersim

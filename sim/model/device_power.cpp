@@ -1,0 +1,117 @@
+#include "model/device_power.hpp"
+
+#include <fmt/format.h>
+#include <simgrid/s4u/Host.hpp>
+
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+
+#include "core/error.hpp"
+
+namespace tiersim {
+
+namespace {
+
+// A property's value as a number; `what` says what is expected.
+double property_value(const std::string& where, const std::string& key, const std::string& value, bool positive) {
+  try {
+    std::size_t used = 0;
+    const double v = std::stod(value, &used);
+    if (used == value.size() && std::isfinite(v) && (positive ? v > 0 : v >= 0)) return v;
+  } catch (const std::exception&) {
+  }
+  throw InputError(fmt::format("{}: property {}=\"{}\": expected a number {} 0", where, key, value, positive ? ">" : ">="));
+}
+
+// The radio of one mobile host as its properties state it.
+RadioProfile host_radio(const HostInfo& host, const std::string& platform_path) {
+  const std::string where = fmt::format("{}: host {}", platform_path, host.name);
+  const auto* props = host.host ? host.host->get_properties() : nullptr;
+  std::string model;
+  json params = json::object();
+  bool legacy = false;
+  if (props)
+    for (const auto& [key, value] : *props) {
+      if (key == "radio")
+        model = value;
+      else if (key.rfind("radio.", 0) == 0)
+        params[key.substr(6)] = property_value(where, key, value, false);
+      else if (key == "radio_tx_w" || key == "radio_rx_w")
+        legacy = true;
+    }
+  if (model.empty()) {
+    if (!params.empty())
+      throw InputError(fmt::format("{}: property radio: expected the radio model's name (the host has radio.{} and "
+                                   "other radio.* properties)", where, params.begin().key()));
+    RadioProfile constant;
+    constant.model = "constant";
+    constant.tx_w = host.radio_tx_w;
+    constant.rx_w = host.radio_rx_w;
+    return constant;
+  }
+  if (legacy)
+    throw InputError(fmt::format("{}: properties radio_tx_w and radio_rx_w: expected none with radio=\"{}\" (give "
+                                 "the model's parameters as radio.NAME properties)", where, model));
+  return read_radio_model(model, JsonReader(params, where, "radio", '.'), where + ": property radio");
+}
+
+double host_battery(const HostInfo& host, const std::string& platform_path) {
+  const std::string where = fmt::format("{}: host {}", platform_path, host.name);
+  auto prop = [&](const char* key) -> const char* { return host.host ? host.host->get_property(key) : nullptr; };
+  if (const char* j = prop("battery_j")) return property_value(where, "battery_j", j, true);
+  const char* mah = prop("battery_mah");
+  const char* volts = prop("battery_v");
+  if (!mah && !volts) return std::numeric_limits<double>::quiet_NaN();
+  if (!mah || !volts)
+    throw InputError(fmt::format("{}: property {}: expected battery_mah and battery_v together (or battery_j)", where,
+                                 mah ? "battery_v" : "battery_mah"));
+  // mAh x V = mWh; x 3.6 = J.
+  return property_value(where, "battery_mah", mah, true) * property_value(where, "battery_v", volts, true) * 3.6;
+}
+
+}  // namespace
+
+DevicePower::DevicePower(const Platform& platform, int devices, const AccountingConfig& config,
+                         const std::string& config_path) {
+  const auto& hosts = platform.hosts(Tier::Mobile);
+  if (config.compute == ComputeEnergy::HostPower)
+    for (int d = 0; d < devices; ++d)
+      if (!hosts[static_cast<std::size_t>(d)].has_power)
+        throw InputError(fmt::format("{}: host {}: property wattage_per_state: expected the host's power states (needed "
+                                     "by energy.compute = host_power in {})", platform.path(),
+                                     hosts[static_cast<std::size_t>(d)].name, config_path));
+  std::map<std::string, std::size_t> known;  // a profile's parameters -> its index
+  auto intern = [&](RadioProfile profile) {
+    const std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}", profile.model, profile.tx_w, profile.rx_w,
+                                        profile.alpha_up_w_per_mbps, profile.alpha_down_w_per_mbps,
+                                        profile.active_base_w, profile.promotion_s, profile.promotion_w, profile.idle_w);
+    std::string tail;
+    for (const auto& p : profile.tail) tail += fmt::format("|{}:{}", p.seconds, p.watts);
+    const auto [it, fresh] = known.emplace(key + tail, profiles_.size());
+    if (fresh) profiles_.push_back(std::move(profile));
+    return it->second;
+  };
+  for (int d = 0; d < devices; ++d) {
+    const HostInfo& host = hosts[static_cast<std::size_t>(d)];
+    radio_of_.push_back(config.radio ? intern(*config.radio) : intern(host_radio(host, platform.path())));
+    battery_.push_back(config.battery_j ? *config.battery_j : host_battery(host, platform.path()));
+    has_battery_ = has_battery_ || !std::isnan(battery_.back());
+  }
+  if (!has_battery_) return;
+  std::size_t with = 0;
+  while (std::isnan(battery_[with])) ++with;
+  for (std::size_t d = 0; d < battery_.size(); ++d)
+    if (std::isnan(battery_[d]))
+      throw InputError(fmt::format("{}: host {}: property battery_j: expected a battery on every device when one has "
+                                   "one (host {} has one)", platform.path(), hosts[d].name, hosts[with].name));
+}
+
+std::string DevicePower::radio_models() const {
+  std::set<std::string> names;
+  for (const auto& p : profiles_) names.insert(p.model);
+  return fmt::format("{}", fmt::join(names, "+"));
+}
+
+}  // namespace tiersim
