@@ -73,3 +73,15 @@ std::string write_config(const std::string& dir, const nlohmann::json& config) {
 }
 
 }  // namespace testing
+
+namespace testing {
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace testing

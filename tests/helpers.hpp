@@ -18,6 +18,7 @@ CliResult run_cli(const std::string& args);
 std::string source_path(const std::string& relative);  // path inside the source tree
 std::string scratch_dir(const std::string& name);      // fresh empty folder for one test
 std::string write_file(const std::string& path, const std::string& text);
+std::string read_text(const std::string& path);  // a whole file
 nlohmann::json read_json(const std::string& path);
 std::vector<std::vector<std::string>> read_csv(const std::string& path);  // rows, header first
 

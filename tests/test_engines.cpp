@@ -6,6 +6,7 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <tuple>
 
 #include "helpers.hpp"
 #include "model/summary.hpp"
@@ -180,10 +181,14 @@ TEST_CASE("analytic and SimGrid engines agree at vanishing load", "[engine][agre
       {{"name", "ucb_exit"}, {"params", {{"alpha", 0.9}, {"lambda", 0.02}, {"o", 0.1}}}},
       {{"name", "deadline_aware"}, {"params", {{"deadline_s", 0.08}, {"threshold", 0.95}}}},
   };
-  const std::vector<std::pair<std::string, std::string>> setups = {
-      {"platforms/wifi_edge_cloud.xml", "CM02"}, {"platforms/lte_edge_cloud.xml", "CM02"},
-      {"platforms/wifi_edge_cloud.xml", "LV08"}};
-  for (const auto& [platform, network_model] : setups)
+  // The LTE case also takes compute energy from host power and shares every idle power: at
+  // vanishing load each request pays a full radio tail, and the idle shares follow the run's length.
+  const json host_power = {{"compute", "host_power"}, {"device_idle", "shared"}};
+  const std::vector<std::tuple<std::string, std::string, json>> setups = {
+      {"platforms/wifi_edge_cloud.xml", "CM02", json::object()},
+      {"platforms/lte_edge_cloud.xml", "CM02", host_power},
+      {"platforms/wifi_edge_cloud.xml", "LV08", json::object()}};
+  for (const auto& [platform, network_model, energy] : setups)
     for (const auto& policy : policies) {
       std::map<std::string, json> out;
       for (const std::string engine : {"analytic", "simgrid"}) {
@@ -195,6 +200,7 @@ TEST_CASE("analytic and SimGrid engines agree at vanishing load", "[engine][agre
                        {"workload",
                         {{"devices", 1}, {"requests", 872}, {"arrival", {{"process", "periodic"}, {"rate_hz", 0.01}}}}},
                        {"simulation", {{"engine", engine}, {"network_model", network_model}, {"seed", 7}}}};
+        if (!energy.empty()) config["energy"] = energy;
         out[engine] = run(config, testing::scratch_dir("agree_" + engine));
       }
       const json &a = out["analytic"], &s = out["simgrid"];
@@ -204,7 +210,9 @@ TEST_CASE("analytic and SimGrid engines agree at vanishing load", "[engine][agre
       CHECK(a["exit_fraction"] == s["exit_fraction"]);
       CHECK(a["exit_fraction_by_exit"] == s["exit_fraction_by_exit"]);
       CHECK(rel(a["latency_s"]["mean"], s["latency_s"]["mean"]) < 1e-6);
-      for (const auto& key : {"mobile_compute", "mobile_radio", "edge", "cloud", "total"})
+      CHECK(a["energy_model"] == s["energy_model"]);
+      for (const auto& key : {"mobile_compute", "mobile_radio", "mobile_radio_tail", "mobile_idle", "edge", "cloud",
+                              "edge_idle", "cloud_idle", "total"})
         CHECK(rel(a["energy_j_per_inference"][key], s["energy_j_per_inference"][key]) < 1e-6);
       for (const auto& key : {"mobile", "edge", "cloud"})
         CHECK(rel(a["host_energy_j_per_inference"][key], s["host_energy_j_per_inference"][key]) < 1e-6);

@@ -47,7 +47,7 @@ struct SystemState {
   double deadline_s = std::numeric_limits<double>::infinity();  // workload.deadline_s (inf: none)
   Tier tier = Tier::Mobile;  // where the request is
   std::array<TierState, kTiers> tiers{};
-  // Remaining battery energy of the device; NaN: not modelled (the battery issue adds it).
+  // What is left of the device's battery (RunSetup::battery_left); NaN: the device has no battery.
   double battery_j = std::numeric_limits<double>::quiet_NaN();
 
   double elapsed_s() const { return now_s - arrival_s; }

@@ -36,7 +36,7 @@ RadioProfile read_lte_rrc(JsonReader& p) {
   const double idle_on_s = radio_param(p, "idle_drx_on_s");
   const double idle_cycle = radio_param(p, "idle_drx_cycle_s", true);
   if (inactivity + short_drx > tail)
-    p.at("tail_s").fail(fmt::format("a tail at least inactivity_s + short_drx_s = {} s long, got {}", inactivity + short_drx, tail));
+    p.at("tail_s").fail(fmt::format("a tail at least inactivity_s + short_drx_s = {:.6g} s long, got {:.6g}", inactivity + short_drx, tail));
   if (on_s > short_cycle || on_s > long_cycle)
     p.at("drx_on_s").fail(fmt::format("an on-duration no longer than the DRX cycles, got {}", on_s));
   if (idle_on_s > idle_cycle)
