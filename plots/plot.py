@@ -41,8 +41,12 @@ LINES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1)), (0, (1, 1)), "-",
          "-", (0, (4, 1, 1, 1, 1, 1)), "--", ":"]
 TIER_HATCH = {"mobile": "", "edge": "///", "cloud": "xx"}
 TIER_COLOUR = {"mobile": "#0072B2", "edge": "#E69F00", "cloud": "#999999"}
+# The headline's parts (energy_j_per_inference), in its order; a breakdown shows those that are
+# not zero in every run (tails with radio state machines, idle parts with shared idle power).
 ENERGY_PARTS = [("mobile_compute", "mobile compute", "", "#0072B2"), ("mobile_radio", "mobile radio", "...", "#56B4E9"),
-                ("edge", "edge", "///", "#E69F00"), ("cloud", "cloud", "xx", "#999999")]
+                ("mobile_radio_tail", "radio tail", "ooo", "#CCE5F5"), ("mobile_idle", "mobile idle", "--", "#B3D4E8"),
+                ("edge", "edge", "///", "#E69F00"), ("cloud", "cloud", "xx", "#999999"),
+                ("edge_idle", "edge idle", "\\\\", "#F5D699"), ("cloud_idle", "cloud idle", "++", "#D9D9D9")]
 
 
 class Missing(Exception):
@@ -331,8 +335,13 @@ def fig_exit_distribution(runs):
 
 
 def fig_energy_breakdown(runs):
-    return stacked_bars(runs, ENERGY_PARTS, lambda r, k: 1e3 * metric(r, f"energy_{k}_j"),
-                        "energy per inference (mJ)")
+    def part(run, key):  # summaries written before the tail and idle parts existed lack them
+        value = optional(run, f"energy_{key}_j")
+        if value is None and key in ("mobile_compute", "mobile_radio", "edge", "cloud"):
+            value = metric(run, f"energy_{key}_j")
+        return 1e3 * (value or 0.0)
+    parts = [p for p in ENERGY_PARTS if any(part(r, p[0]) > 0 for r in runs)] or ENERGY_PARTS[:1]
+    return stacked_bars(runs, parts, part, energy_label(runs))
 
 
 def latency_distribution(run):
@@ -420,9 +429,18 @@ def fig_accuracy_vs_load(runs):
     return versus_load(runs, lambda r: metric(r, "accuracy"), "accuracy (lost requests count wrong)", False)
 
 
+def energy_label(runs):
+    """The energy axis's label, saying how the headline was made when it is not by MACs alone."""
+    rules = {(optional(r, "energy_model_compute", "macs"), optional(r, "energy_model_server_idle", "excluded"))
+             for r in runs}
+    if rules == {("macs", "excluded")}:
+        return "energy per inference (mJ)"
+    return "energy per inference (mJ)\n" + "; ".join(
+        f"{'host power' if c == 'host_power' else 'MACs'}{', idle shared' if i == 'shared' else ''}" for c, i in sorted(rules))
+
+
 def fig_energy_vs_load(runs):
-    return versus_load(runs, lambda r: 1e3 * metric(r, "energy_j_per_inference"),
-                       "energy per inference (mJ)", True)
+    return versus_load(runs, lambda r: 1e3 * metric(r, "energy_j_per_inference"), energy_label(runs), True)
 
 
 def swept_key(runs, prefix, what):
