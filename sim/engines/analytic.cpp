@@ -48,12 +48,13 @@ DeviceRoutes routes_for(const RunSetup& setup, int device) {
 // the estimates at the instant the request's walk has reached.
 class ZeroLoadProbe final : public StateProbe {
  public:
-  ZeroLoadProbe(const RunSetup& setup, const DeviceRoutes& routes, const RequestRecord& rec, const double& now)
-      : setup_(setup), routes_(routes), rec_(rec), now_(now) {}
+  ZeroLoadProbe(const RunSetup& setup, const Metrics& metrics, const DeviceRoutes& routes, const RequestRecord& rec,
+                const double& now)
+      : setup_(setup), metrics_(metrics), routes_(routes), rec_(rec), now_(now) {}
   SystemState state(const DecisionContext& ctx) const override {
     SystemState s = setup_.estimator.estimate(ctx, rec_.arrival_s, now_, routes_.host);
     s.zero_load = true;
-    s.battery_j = setup_.battery_left(rec_.device, rec_);
+    s.battery_j = setup_.battery_left(metrics_, rec_.device, rec_);
     for (int t = 0; t < kTiers; ++t) {
       TierState& ts = s.tiers[t];
       if (const ServerSpec* server = routes_.server[t]) {
@@ -67,15 +68,18 @@ class ZeroLoadProbe final : public StateProbe {
 
  private:
   const RunSetup& setup_;
+  const Metrics& metrics_;
   const DeviceRoutes& routes_;
   const RequestRecord& rec_;
   const double& now_;
 };
 
-// A radio transfer of a request, priced in closed form: [start, end], its bytes and direction.
+// A radio transfer of a request, priced in closed form: [start, end], its bytes and direction;
+// `token` is RadioLedger::start's, kept for its end.
 struct RadioTransfer {
   double start, end, bytes;
   bool up;
+  double token = 0;
 };
 
 // One device's radio: its requests are simulated in arrival order, but the transfers of one may
@@ -87,12 +91,13 @@ class RadioTimeline {
  public:
   explicit RadioTimeline(const RadioProfile& profile) : ledger_(&profile) {}
 
-  void add(const RequestRecord& rec, const std::vector<RadioTransfer>& transfers) {
-    pending_.push_back(Pending{rec, transfers, std::vector<double>(transfers.size()), 2 * transfers.size()});
+  void add(const RequestRecord& rec, std::vector<RadioTransfer>&& transfers) {
     for (std::size_t i = 0; i < transfers.size(); ++i) {
       events_.push({transfers[i].start, 1, seq_++, rec.request, i});
       events_.push({transfers[i].end, 0, seq_++, rec.request, i});
     }
+    pending_.push_back(Pending{rec, std::move(transfers), 0});
+    pending_.back().events_left = 2 * pending_.back().transfers.size();
   }
 
   // Replays the transfer starts and ends before t; emits the records that are final.
@@ -116,7 +121,6 @@ class RadioTimeline {
   struct Pending {
     RequestRecord rec;
     std::vector<RadioTransfer> transfers;
-    std::vector<double> tokens;
     std::size_t events_left;
   };
   struct Event {
@@ -136,13 +140,13 @@ class RadioTimeline {
 
   void replay(const Event& e) {
     Pending& p = find(e.request);
-    const RadioTransfer& x = p.transfers[e.transfer];
+    RadioTransfer& x = p.transfers[e.transfer];
     if (e.kind == 1) {
       std::optional<RadioLedger::Tail> ended;
-      p.rec.radio_j += ledger_.start(e.t, ended, p.tokens[e.transfer]);
+      p.rec.radio_j += ledger_.start(e.t, ended, x.token);
       if (ended) find(ended->owner).rec.radio_tail_j += ended->joules;
     } else {
-      p.rec.radio_j += ledger_.end(e.t, p.tokens[e.transfer], p.rec.request, x.bytes, x.up, x.end - x.start);
+      p.rec.radio_j += ledger_.end(e.t, x.token, p.rec.request, x.bytes, x.up, x.end - x.start);
     }
     --p.events_left;
   }
@@ -168,8 +172,8 @@ class AnalyticEngine final : public Engine {
   void run(RunSetup& setup, Metrics& metrics, RequestLog& log) override;
 
  private:
-  RequestRecord simulate(RunSetup& setup, int device, long long k, double arrival, const DeviceRoutes& routes,
-                         std::vector<RadioTransfer>& radio);
+  RequestRecord simulate(RunSetup& setup, const Metrics& metrics, int device, long long k, double arrival,
+                         const DeviceRoutes& routes, std::vector<RadioTransfer>& radio);
   void by_device(RunSetup& setup, Metrics& metrics, RequestLog& log);
   void in_time_order(RunSetup& setup, Metrics& metrics, RequestLog& log);
   std::vector<ServerStats> stats_;
@@ -210,9 +214,9 @@ void AnalyticEngine::by_device(RunSetup& setup, Metrics& metrics, RequestLog& lo
     for (long long k = 0; k < workload.requests_of(d); ++k) {
       arrival = workload.arrivals().arrival(d, k, closed_loop ? previous_finish : arrival);
       timeline.until(arrival, emit);
-      RequestRecord rec = simulate(setup, d, k, arrival, routes, radio);
+      RequestRecord rec = simulate(setup, metrics, d, k, arrival, routes, radio);
       previous_finish = rec.finish_s;
-      timeline.add(rec, radio);
+      timeline.add(rec, std::move(radio));
     }
     timeline.close(emit);
     radio_up_s_.push_back(timeline.up_seconds());
@@ -254,8 +258,8 @@ void AnalyticEngine::in_time_order(RunSetup& setup, Metrics& metrics, RequestLog
     const long long k = next[static_cast<std::size_t>(d)]++;
     RadioTimeline& timeline = timelines[static_cast<std::size_t>(d)];
     timeline.until(arrival, emit);
-    RequestRecord rec = simulate(setup, d, k, arrival, routes[static_cast<std::size_t>(d)], radio);
-    timeline.add(rec, radio);
+    RequestRecord rec = simulate(setup, metrics, d, k, arrival, routes[static_cast<std::size_t>(d)], radio);
+    timeline.add(rec, std::move(radio));
     ended.emplace(rec.finish_s, rec.request, setup.accounting.outcome(rec));
     if (k + 1 < workload.requests_of(d))
       arrivals.emplace(workload.arrivals().arrival(d, k + 1, closed_loop ? rec.finish_s : arrival), d);
@@ -268,8 +272,8 @@ void AnalyticEngine::in_time_order(RunSetup& setup, Metrics& metrics, RequestLog
 }
 
 // One request, priced step by step in closed form.
-RequestRecord AnalyticEngine::simulate(RunSetup& setup, int d, long long k, double arrival, const DeviceRoutes& routes,
-                                       std::vector<RadioTransfer>& radio) {
+RequestRecord AnalyticEngine::simulate(RunSetup& setup, const Metrics& metrics, int d, long long k, double arrival,
+                                       const DeviceRoutes& routes, std::vector<RadioTransfer>& radio) {
   radio.clear();
   const Workload& workload = setup.workload;
   const Accounting& accounting = setup.accounting;
@@ -281,7 +285,7 @@ RequestRecord AnalyticEngine::simulate(RunSetup& setup, int d, long long k, doub
   rec.arrival_s = arrival;
   double t = arrival;
   Walk walk(setup.walk, rec.sample, rec.request);
-  const ZeroLoadProbe probe(setup, routes, rec, t);
+  const ZeroLoadProbe probe(setup, metrics, routes, rec, t);
   if (setup.needs.state) walk.set_probe(&probe);
   Tier held = Tier::Mobile;  // the server tier the request is at (Mobile: none)
   double visit_start = 0;    // when it reached that server
@@ -294,8 +298,7 @@ RequestRecord AnalyticEngine::simulate(RunSetup& setup, int d, long long k, doub
       held = Tier::Mobile;
       double seconds = setup.network.transfer_time(routes.route[index(step.tier)][index(step.to)], step.bytes);
       accounting.charge_transfer(rec, step, 0.0);  // its radio energy comes from the device's RadioTimeline
-      if (step.tier == Tier::Mobile || step.to == Tier::Mobile)
-        radio.push_back({t, t + seconds, step.bytes, step.tier == Tier::Mobile});
+      if (step.on_radio()) radio.push_back({t, t + seconds, step.bytes, step.tier == Tier::Mobile});
       t += seconds;
       continue;
     }

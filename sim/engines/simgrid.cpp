@@ -770,7 +770,7 @@ void EventRun::start_transfer(Request* r) {
     to = server->host->host;
   }
   if (setup_.needs.state) count_flows(r, from, to);
-  if (r->step.tier == Tier::Mobile || r->step.to == Tier::Mobile) radio_starts(r);
+  if (r->step.on_radio()) radio_starts(r);
   auto comm = sg4::Comm::sendto_init(from, to);
   comm->set_payload_size(static_cast<std::uint64_t>(r->step.bytes));
   comm->set_data(r);
@@ -833,7 +833,7 @@ void EventRun::completed(const sg4::Activity& activity) {
   if (step.kind == StepKind::Transfer) {
     if (setup_.needs.state) uncount_flows(r);
     double radio_j = 0;
-    if (step.tier == Tier::Mobile || step.to == Tier::Mobile) {
+    if (step.on_radio()) {
       Device& dev = devices_[static_cast<std::size_t>(d)];
       radio_j = dev.radio.end(t, r->radio_token, r->rec.request, step.bytes, step.tier == Tier::Mobile, t - r->step_start);
       if (dev.radio.tail_owner()) dev.tail_request = r;  // the last transfer active: the tail that follows is r's
@@ -951,7 +951,7 @@ SystemState EventRun::state_of(const Request& r, const DecisionContext& ctx) {
     return it == flows_.end() ? 0LL : it->second;
   };
   SystemState state = setup_.estimator.estimate(ctx, r.rec.arrival_s, now(), hosts, &flows_on);
-  state.battery_j = setup_.battery_left(d, r.rec);
+  state.battery_j = setup_.battery_left(metrics_, d, r.rec);
   TierState& device = state.tiers[0];
   device.queued = backlog(d);
   device.in_service = ctx.tier == Tier::Mobile ? 1 : 0;

@@ -51,9 +51,8 @@ RequestOutcome Accounting::outcome(const RequestRecord& rec) const {
   o.arrival_s = rec.arrival_s;
   o.finish_s = rec.finish_s;
   o.latency_s = rec.latency_s();
-  o.energy_j = config_.compute == ComputeEnergy::HostPower ? rec.host_busy_j[0] + rec.host_busy_j[1] + rec.host_busy_j[2]
-                                                          : rec.compute_j[0] + rec.compute_j[1] + rec.compute_j[2];
-  o.energy_j += rec.radio_j + rec.radio_tail_j;
+  const bool host_power = config_.compute == ComputeEnergy::HostPower;
+  o.energy_j = rec.device_energy_j(host_power) + rec.compute_energy_j(host_power, 1) + rec.compute_energy_j(host_power, 2);
   return o;
 }
 

@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 #include <simgrid/s4u/Host.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
-#include <map>
 #include <set>
 
 #include "core/error.hpp"
@@ -45,11 +45,8 @@ RadioProfile host_radio(const HostInfo& host, const std::string& platform_path) 
     if (!params.empty())
       throw InputError(fmt::format("{}: property radio: expected the radio model's name (the host has radio.{} and "
                                    "other radio.* properties)", where, params.begin().key()));
-    RadioProfile constant;
-    constant.model = "constant";
-    constant.tx_w = host.radio_tx_w;
-    constant.rx_w = host.radio_rx_w;
-    return constant;
+    const json legacy_params = {{"tx_w", host.radio_tx_w}, {"rx_w", host.radio_rx_w}};
+    return read_radio_model("constant", JsonReader(legacy_params, where, "radio", '.'), where + ": property radio");
   }
   if (legacy)
     throw InputError(fmt::format("{}: properties radio_tx_w and radio_rx_w: expected none with radio=\"{}\" (give "
@@ -73,25 +70,14 @@ double host_battery(const HostInfo& host, const std::string& platform_path) {
 
 }  // namespace
 
-DevicePower::DevicePower(const Platform& platform, int devices, const AccountingConfig& config,
-                         const std::string& config_path) {
+DevicePower::DevicePower(const Platform& platform, int devices, const AccountingConfig& config) {
   const auto& hosts = platform.hosts(Tier::Mobile);
-  if (config.compute == ComputeEnergy::HostPower)
-    for (int d = 0; d < devices; ++d)
-      if (!hosts[static_cast<std::size_t>(d)].has_power)
-        throw InputError(fmt::format("{}: host {}: property wattage_per_state: expected the host's power states (needed "
-                                     "by energy.compute = host_power in {})", platform.path(),
-                                     hosts[static_cast<std::size_t>(d)].name, config_path));
-  std::map<std::string, std::size_t> known;  // a profile's parameters -> its index
+  // Devices with equal parameters share a profile (a platform has a few distinct radios).
   auto intern = [&](RadioProfile profile) {
-    const std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}", profile.model, profile.tx_w, profile.rx_w,
-                                        profile.alpha_up_w_per_mbps, profile.alpha_down_w_per_mbps,
-                                        profile.active_base_w, profile.promotion_s, profile.promotion_w, profile.idle_w);
-    std::string tail;
-    for (const auto& p : profile.tail) tail += fmt::format("|{}:{}", p.seconds, p.watts);
-    const auto [it, fresh] = known.emplace(key + tail, profiles_.size());
-    if (fresh) profiles_.push_back(std::move(profile));
-    return it->second;
+    const auto it = std::find(profiles_.begin(), profiles_.end(), profile);
+    if (it != profiles_.end()) return static_cast<std::size_t>(it - profiles_.begin());
+    profiles_.push_back(std::move(profile));
+    return profiles_.size() - 1;
   };
   for (int d = 0; d < devices; ++d) {
     const HostInfo& host = hosts[static_cast<std::size_t>(d)];

@@ -15,8 +15,8 @@ namespace tiersim {
 
 class DevicePower {
  public:
-  // The first `devices` mobile hosts; `config_path` names the config in errors.
-  DevicePower(const Platform& platform, int devices, const AccountingConfig& config, const std::string& config_path);
+  // The first `devices` mobile hosts.
+  DevicePower(const Platform& platform, int devices, const AccountingConfig& config);
 
   const RadioProfile& radio(int device) const { return profiles_[radio_of_[static_cast<std::size_t>(device)]]; }
   // Joules the device's battery holds; NaN when none is given.

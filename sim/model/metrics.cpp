@@ -90,7 +90,7 @@ void Metrics::add(const RequestRecord& r) {
   radio_tail_j_ += r.radio_tail_j;
   if (!device_j_.empty()) {
     const auto d = static_cast<std::size_t>(r.device);
-    device_j_[d] += (energy_.host_power ? r.host_busy_j[0] : r.compute_j[0]) + r.radio_j + r.radio_tail_j;
+    device_j_[d] += r.device_energy_j(energy_.host_power);
     ++device_requests_[d];
   }
   bytes_up_ += r.bytes_up;
@@ -214,7 +214,7 @@ void Metrics::put_energy(nlohmann::ordered_json& s, double n) const {
   double total = 0;
   for (double part : parts) total += part;
   put(s, energy_total, total);
-  put(s, energy_model_radio, energy_.radio.empty() ? std::string("constant") : energy_.radio);
+  put(s, energy_model_radio, energy_.radio);
   put(s, energy_model_compute, std::string(energy_.host_power ? "host_power" : "macs"));
   put(s, energy_model_server_idle, std::string(energy_.server_idle ? "shared" : "excluded"));
   put(s, energy_model_device_idle, std::string(energy_.device_idle ? "shared" : "excluded"));

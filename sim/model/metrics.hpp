@@ -41,6 +41,10 @@ struct RequestRecord {
   std::array<int, kTiers> server{-1, -1, -1};  // index (Topology::servers()) of the server used per tier
   double queue_s = 0;                          // time spent waiting for a worker, all servers
   double latency_s() const { return finish_s - arrival_s; }
+  // Compute energy on tier t as the headline counts it: host power above idle, or MACs.
+  double compute_energy_j(bool host_power, int t) const { return host_power ? host_busy_j[t] : compute_j[t]; }
+  // What the request drew from its device's battery: its compute there, radio and tails.
+  double device_energy_j(bool host_power) const { return compute_energy_j(host_power, 0) + radio_j + radio_tail_j; }
 };
 
 // Log-bucketed latency histogram: quantiles within 0.05 % relative, constant memory.
@@ -118,6 +122,9 @@ class Metrics {
   }
   nlohmann::ordered_json summary() const;
   std::uint64_t requests() const { return requests_; }
+  // Device energy (RequestRecord::device_energy_j) of device d's requests added so far; kept
+  // only when the devices have batteries (else 0).
+  double device_energy_j(int d) const { return device_j_.empty() ? 0.0 : device_j_[static_cast<std::size_t>(d)]; }
 
  private:
   std::uint64_t requests_ = 0, correct_ = 0;

@@ -35,17 +35,19 @@ RunSetup::RunSetup(std::shared_ptr<RunInputs> loaded, const RunSpec& spec)
                std::filesystem::path(spec.config_path).parent_path().string()),
       topology(platform, spec.servers, spec.workload.devices, profile, spec.seed, spec.config_path),
       accounting(spec.accounting, trace, profile),
-      power(platform, spec.workload.devices, spec.accounting, spec.config_path),
+      power(platform, spec.workload.devices, spec.accounting),
       walk{trace, profile, *policy, spec.seed, spec.workload.result_bytes},
       needs(policy->needs()),
       estimator(profile, platform, network, spec.workload.deadline_s) {
-  if (spec.accounting.compute == ComputeEnergy::HostPower)
-    for (const ServerSpec& server : topology.servers())
-      if (!server.host->has_power)
-        throw InputError(fmt::format("{}: host {}: property wattage_per_state: expected the host's power states (needed "
-                                     "by energy.compute = host_power in {})", platform.path(), server.host->name,
-                                     spec.config_path));
-  if (power.has_battery()) drained_j_.assign(static_cast<std::size_t>(topology.devices()), 0.0);
+  if (spec.accounting.compute != ComputeEnergy::HostPower) return;
+  std::vector<const HostInfo*> hosts;  // every host the run computes on: devices, then servers
+  for (int d = 0; d < topology.devices(); ++d) hosts.push_back(&topology.device(d));
+  for (const ServerSpec& server : topology.servers()) hosts.push_back(server.host);
+  for (const HostInfo* host : hosts)
+    if (!host->has_power)
+      throw InputError(fmt::format("{}: host {}: property wattage_per_state: expected the host's power states (needed "
+                                   "by energy.compute = host_power in {})", platform.path(), host->name,
+                                   spec.config_path));
 }
 
 Metrics RunSetup::new_metrics() const {

@@ -67,32 +67,23 @@ struct RunSetup {
     if (needs.feedback) policy->observe(accounting.outcome(rec));
   }
 
-  // A finished request's record, with all its energy: into the metrics and the log, and
-  // drained from its device's battery.
+  // A finished request's record, with all its energy (its radio tail included): into the
+  // metrics (which drain it from its device's battery) and the log.
   void record(Metrics& metrics, RequestLog& log, const RequestRecord& rec) {
     metrics.add(rec);
     log.write(rec);
-    if (power.has_battery()) drained_j_[static_cast<std::size_t>(rec.device)] += device_energy(rec);
   }
   // What is left of device d's battery when `rec` (in progress) has spent what it holds: the
   // battery less the device energy of its recorded requests and of `rec` so far. NaN: no battery.
-  double battery_left(int device, const RequestRecord& rec) const {
-    if (!power.has_battery()) return power.battery_j(device);
-    return power.battery_j(device) - drained_j_[static_cast<std::size_t>(device)] - device_energy(rec);
+  double battery_left(const Metrics& metrics, int device, const RequestRecord& rec) const {
+    const bool host_power = accounting.config().compute == ComputeEnergy::HostPower;
+    return power.battery_j(device) - metrics.device_energy_j(device) - rec.device_energy_j(host_power);
   }
 
   // An empty accumulator for this run (accounting's, with the workload's deadline and the energy rules).
   Metrics new_metrics() const;
   // Gives the request log the servers' names.
   void name_servers(RequestLog& log) const;
-
- private:
-  // The device's share of a record's energy (compute as the headline counts it, radio, tail).
-  double device_energy(const RequestRecord& rec) const {
-    return (accounting.config().compute == ComputeEnergy::HostPower ? rec.host_busy_j[0] : rec.compute_j[0]) +
-           rec.radio_j + rec.radio_tail_j;
-  }
-  std::vector<double> drained_j_;  // per device, with batteries
 };
 
 }  // namespace tiersim

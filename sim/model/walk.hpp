@@ -22,6 +22,8 @@ struct Step {
   int prediction = -1;  // Done: the class answered
   double layers = 0;    // Compute: layers run (for per-layer costs)
   int stage = -1;       // Compute: the profile's stage (stage_count() for a tier's full model)
+  // A transfer to or from the device: its radio is charged for it (radio/ledger.hpp).
+  bool on_radio() const { return kind == StepKind::Transfer && (tier == Tier::Mobile || to == Tier::Mobile); }
 };
 
 struct WalkSetup {

@@ -28,11 +28,6 @@ double RadioProfile::transfer_j(double bytes, bool up, double seconds) const {
   return up ? tx_w * seconds + alpha_up_w_per_mbps * megabits : rx_w * seconds + alpha_down_w_per_mbps * megabits;
 }
 
-std::string RadioProfile::describe() const {
-  if (tail.empty() && promotion_s == 0) return fmt::format("{} (tx {} W, rx {} W)", model, tx_w, rx_w);
-  return fmt::format("{} (promotion {} s, tail {} s, {} J full tail)", model, promotion_s, tail_s(), tail_j(tail_s()));
-}
-
 RadioProfile read_radio_model(const std::string& model, JsonReader params, const std::string& where) {
   const RadioModelInfo& info = RadioModels::find(model, where, "radio model");
   if (params.is_null()) params = JsonReader(json::object(), params.file(), params.path());

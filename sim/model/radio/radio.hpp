@@ -21,6 +21,7 @@ namespace tiersim {
 struct TailPhase {
   double seconds = 0;
   double watts = 0;
+  bool operator==(const TailPhase&) const = default;
 };
 
 struct RadioProfile {
@@ -45,8 +46,6 @@ struct RadioProfile {
   // A transfer's own energy: `bytes` up (to a server) or down over `seconds` (its share of
   // active_base_w is the ledger's).
   double transfer_j(double bytes, bool up, double seconds) const;
-  // One line for summaries and errors: the model and its main figures.
-  std::string describe() const;
   bool operator==(const RadioProfile&) const = default;
 };
 
