@@ -7,8 +7,9 @@
 #include <fnmatch.h>
 
 #include <algorithm>
-#include <numeric>
+#include <cmath>
 #include <cstdlib>
+#include <numeric>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -64,18 +65,22 @@ static std::vector<bool> file_contains(const std::string& path, const std::vecto
   return found;
 }
 
-static double property_number(const simgrid::s4u::Host* h, const char* key, const std::string& file) {
-  const char* v = h->get_property(key);
-  if (!v) return 0.0;
+double host_property_number(const std::string& file, const std::string& host, const std::string& key,
+                            const std::string& value, bool positive) {
   try {
     std::size_t used = 0;
-    double d = std::stod(v, &used);
-    if (used != std::string(v).size() || d < 0) throw std::invalid_argument(v);
-    return d;
+    const double v = std::stod(value, &used);
+    if (used == value.size() && std::isfinite(v) && (positive ? v > 0 : v >= 0)) return v;
   } catch (const std::exception&) {
-    throw InputError(fmt::format("{}: host {}: property {}=\"{}\": expected a non-negative number", file,
-                                 h->get_name(), key, v));
   }
+  throw InputError(fmt::format("{}: host {}: property {}=\"{}\": expected a number {} 0", file, host, key, value,
+                               positive ? ">" : ">="));
+}
+
+// A property that may be absent (then 0).
+static double property_number(const simgrid::s4u::Host* h, const char* key, const std::string& file) {
+  const char* v = h->get_property(key);
+  return v ? host_property_number(file, h->get_name(), key, v) : 0.0;
 }
 
 // "idle:epsilon:all_cores" (first power state; later states after commas are not used).

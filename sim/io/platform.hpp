@@ -34,6 +34,11 @@ struct HostInfo {
   double busy_core_w() const { return epsilon_w + (all_cores_w - epsilon_w) / cores - idle_w; }
 };
 
+// A host property's value read as a number: the whole text, finite, >= 0 (> 0 when `positive`);
+// else InputError "FILE: host HOST: property KEY="VALUE": expected a number >= 0".
+double host_property_number(const std::string& file, const std::string& host, const std::string& key,
+                            const std::string& value, bool positive = false);
+
 // SimGrid settings shared by both engines (the network model's among them). Creates the
 // process's single SimGrid engine.
 struct SimgridSession {

@@ -14,17 +14,6 @@ namespace tiersim {
 
 namespace {
 
-// A property's value as a number; `what` says what is expected.
-double property_value(const std::string& where, const std::string& key, const std::string& value, bool positive) {
-  try {
-    std::size_t used = 0;
-    const double v = std::stod(value, &used);
-    if (used == value.size() && std::isfinite(v) && (positive ? v > 0 : v >= 0)) return v;
-  } catch (const std::exception&) {
-  }
-  throw InputError(fmt::format("{}: property {}=\"{}\": expected a number {} 0", where, key, value, positive ? ">" : ">="));
-}
-
 // The radio of one mobile host as its properties state it.
 RadioProfile host_radio(const HostInfo& host, const std::string& platform_path) {
   const std::string where = fmt::format("{}: host {}", platform_path, host.name);
@@ -37,7 +26,7 @@ RadioProfile host_radio(const HostInfo& host, const std::string& platform_path) 
       if (key == "radio")
         model = value;
       else if (key.rfind("radio.", 0) == 0)
-        params[key.substr(6)] = property_value(where, key, value, false);
+        params[key.substr(6)] = host_property_number(platform_path, host.name, key, value);
       else if (key == "radio_tx_w" || key == "radio_rx_w")
         legacy = true;
     }
@@ -57,7 +46,7 @@ RadioProfile host_radio(const HostInfo& host, const std::string& platform_path) 
 double host_battery(const HostInfo& host, const std::string& platform_path) {
   const std::string where = fmt::format("{}: host {}", platform_path, host.name);
   auto prop = [&](const char* key) -> const char* { return host.host ? host.host->get_property(key) : nullptr; };
-  if (const char* j = prop("battery_j")) return property_value(where, "battery_j", j, true);
+  if (const char* j = prop("battery_j")) return host_property_number(platform_path, host.name, "battery_j", j, true);
   const char* mah = prop("battery_mah");
   const char* volts = prop("battery_v");
   if (!mah && !volts) return std::numeric_limits<double>::quiet_NaN();
@@ -65,7 +54,8 @@ double host_battery(const HostInfo& host, const std::string& platform_path) {
     throw InputError(fmt::format("{}: property {}: expected battery_mah and battery_v together (or battery_j)", where,
                                  mah ? "battery_v" : "battery_mah"));
   // mAh x V = mWh; x 3.6 = J.
-  return property_value(where, "battery_mah", mah, true) * property_value(where, "battery_v", volts, true) * 3.6;
+  return host_property_number(platform_path, host.name, "battery_mah", mah, true) *
+         host_property_number(platform_path, host.name, "battery_v", volts, true) * 3.6;
 }
 
 }  // namespace
