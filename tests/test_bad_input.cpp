@@ -235,7 +235,7 @@ TEST_CASE("empty imports, NUL bytes, huge labels and huge device counts are refu
   // A line starting with a NUL byte: read out of bounds, and merged lines.
   expect_one_line_error(import("long", std::string("Sample_ID,Exit,Confidence,Prediction,Label\n0,0,0.5,0,1\n") +
                                            std::string(1, '\0') + "1,0,0.5,0,1\n"),
-                        {"in.csv:3: a NUL byte (expected a text CSV line)"});
+                        {"in.csv:3: a NUL byte (expected a text CSV file)"});
   // A file with no newline is not read whole.
   expect_one_line_error(import("long", "Sample_ID,Exit,Confidence,Prediction,Label\n" + std::string(1100000, '1')),
                         {"in.csv:2: line longer than 1048576 bytes"});
@@ -294,4 +294,35 @@ TEST_CASE("a missing column is named with a short list of the columns there are"
   expect_one_line_error(r, {"wide.csv:1: expected a column \"Sample_ID\" in the header (has: c0, c1, c2, ",
                             "c11, ... 4989 more)"});
   CHECK(r.err.size() < 300);
+}
+
+TEST_CASE("what the fuzzers found is refused with one line: number overflow, deep nesting, bad UTF-8, float ids",
+          "[bad-input][fuzz]") {
+  // Each was an uncaught exception or undefined behaviour (tests/fuzz/corpus/*/regress_*).
+  auto dir = testing::scratch_dir("fuzz_found");
+  auto config = base_config(source_path("tests/data/tiny.csv"), source_path("tests/data/tiny.profile.json"),
+                            source_path("tests/data/tiny_platform.xml"));
+  const std::string good = testing::write_config(dir, config);
+  // A number beyond double's range in a JSON file (a sidecar here) escaped as json::out_of_range.
+  testing::write_file(dir + "/t.json", R"({"dataset": -2E1254})");
+  testing::write_file(dir + "/t.csv", "sample,exit,label,prediction,confidence\n0,0,1,1,0.9\n");
+  expect_one_line_error(testing::run_cli("trace info " + dir + "/t.csv"),
+                        {"t.json: invalid JSON: number overflow parsing '-2E1254' (expected numbers within double's "
+                         "range)"});
+  // A config nested 100 000 deep would overflow the stack when dumped or hashed.
+  testing::write_file(dir + "/deep.json", std::string(100000, '['));
+  expect_one_line_error(testing::run_cli("validate " + dir + "/deep.json"),
+                        {"deep.json: invalid JSON: nested deeper than 64 levels (expected a configuration)"});
+  expect_one_line_error(testing::run_cli("validate " + good + " --set 'a=" + std::string(70, '[') +
+                                         std::string(70, ']') + "'"),
+                        {"--set a: invalid JSON: nested deeper than 64 levels"});
+  // A --set key or bare value that is not UTF-8 made writing the config throw json::type_error.
+  expect_one_line_error(testing::run_cli("validate " + good + " --set $(printf 'workload.devi\\253es=3')"),
+                        {"--set: expected PATH=VALUE in UTF-8 (the text is not valid UTF-8)"});
+  // A data map's guid of 1.4e92 was converted to long long (undefined behaviour).
+  testing::write_file(dir + "/d.jsonl", R"({"guid": 1.4444444444444444e+92, "confidence": 0.5, "variability": 0.1})"
+                                        "\n");
+  config["policy"] = {{"name", "dimec_dc"}, {"params", {{"dynamics", dir + "/d.jsonl"}}}};
+  expect_one_line_error(testing::run_cli("run " + testing::write_config(dir, config) + " -o " + dir + "/out"),
+                        {"d.jsonl:1: guid 1.4444444444444444e+92: expected an integer sample id"});
 }

@@ -47,16 +47,17 @@ static void read_energy(JsonReader& energy, AccountingConfig& a) {
 namespace fs = std::filesystem;
 
 void apply_override(nlohmann::json& config, const std::string& assignment) {
+  // Keys and strings of a config are UTF-8 (JSON's own encoding; a summary could not be written).
+  if (!valid_utf8(assignment)) throw InputError("--set: expected PATH=VALUE in UTF-8 (the text is not valid UTF-8)");
   auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0)
     throw InputError(fmt::format("--set {}: expected PATH=VALUE, e.g. simulation.engine=\"analytic\"", assignment));
   std::string path = assignment.substr(0, eq), text = assignment.substr(eq + 1);
   nlohmann::json value;
-  try {
-    value = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error&) {
+  if (nlohmann::json::accept(text))  // bounded in depth like a config file
+    value = parse_json_text(text, fmt::format("--set {}", assignment.substr(0, std::min<std::size_t>(eq, 80))));
+  else
     value = text;  // a bare word is taken as a string
-  }
   nlohmann::json* node = &config;
   std::size_t start = 0;
   while (true) {

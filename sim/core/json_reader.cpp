@@ -9,15 +9,50 @@
 
 namespace tiersim {
 
+namespace {
+
+struct TooDeep {};
+
+// Parses with a depth bound; nlohmann's parser and destructor are iterative, so only the
+// bound is needed for what tiersim does later (dump, hash, walk).
+template <typename Input>
+json parse_bounded(Input&& input, const std::string& where) {
+  const json::parser_callback_t depth_check = [](int depth, json::parse_event_t, json&) {
+    if (depth > kMaxJsonDepth) throw TooDeep{};
+    return true;
+  };
+  try {
+    return json::parse(std::forward<Input>(input), depth_check);
+  } catch (const json::parse_error& e) {
+    throw InputError(fmt::format("{}: invalid JSON at byte {}: expected a valid JSON document", where, e.byte));
+  } catch (const json::out_of_range& e) {  // "number overflow parsing '1e400'"
+    const std::string what = e.what();
+    throw InputError(fmt::format("{}: invalid JSON: {} (expected numbers within double's range)", where,
+                                 what.substr(what.find(']') + 2)));
+  } catch (const TooDeep&) {
+    throw InputError(fmt::format("{}: invalid JSON: nested deeper than {} levels (expected a configuration)", where,
+                                 kMaxJsonDepth));
+  }
+}
+
+}  // namespace
+
 json read_json_file(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw InputError(fmt::format("{}: cannot open file (expected a readable JSON file)", path));
+  return parse_bounded(in, path);
+}
+
+bool valid_utf8(const std::string& text) {
   try {
-    return json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw InputError(fmt::format("{}: invalid JSON at byte {}: expected a valid JSON document", path, e.byte));
+    (void)json(text).dump();
+    return true;
+  } catch (const json::type_error&) {
+    return false;
   }
 }
+
+json parse_json_text(const std::string& text, const std::string& where) { return parse_bounded(text, where); }
 
 JsonReader::JsonReader(const json& value, std::string file, std::string path)
     : value_(value), file_(std::move(file)), path_(std::move(path)) {}

@@ -11,8 +11,18 @@ namespace tiersim {
 
 using nlohmann::json;
 
+// Deepest nesting of arrays and objects accepted: tiersim's own files nest 5 levels; a file of
+// a million '[' would otherwise overflow the stack when a config is dumped or hashed.
+inline constexpr int kMaxJsonDepth = 64;
+
 // Parses a JSON file; errors name the file (and the parser's byte position).
 json read_json_file(const std::string& path);
+
+// Whether text is valid UTF-8 (a JSON string must be: dumping one that is not throws).
+bool valid_utf8(const std::string& text);
+
+// Parses JSON text (a --set value) as read_json_file does; errors name `where`.
+json parse_json_text(const std::string& text, const std::string& where);
 
 class JsonReader {
  public:

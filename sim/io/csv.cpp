@@ -20,43 +20,47 @@ static void split(std::string_view s, std::vector<std::string_view>& out) {
   }
 }
 
-CsvReader::CsvReader(const std::string& path) : path_(path), in_(gzopen(path.c_str(), "rb"), gzclose) {
-  if (!in_) throw InputError(fmt::format("{}: cannot open file (expected a readable CSV file)", path));
-  if (!next()) throw InputError(fmt::format("{}: empty file (expected a CSV header line)", path));
-  for (auto f : fields_) header_.emplace_back(f);
+LineReader::LineReader(const std::string& path, std::string kind)
+    : path_(path), kind_(std::move(kind)), in_(gzopen(path.c_str(), "rb"), gzclose) {
+  if (!in_) throw InputError(fmt::format("{}: cannot open file (expected {})", path, kind_));
 }
 
-// Lines are cut from blocks read with explicit lengths, so a NUL byte is seen (and refused)
-// rather than ending a C string early, and a line cannot grow past kMaxCsvLineBytes.
-bool CsvReader::read_line() {
-  buffer_.clear();
+bool LineReader::next(std::string& line) {
+  line.clear();
   while (true) {
     const std::size_t newline = block_.find('\n', block_pos_);
     const std::size_t end = newline == std::string::npos ? block_.size() : newline;
-    buffer_.append(block_, block_pos_, end - block_pos_);
+    line.append(block_, block_pos_, end - block_pos_);
     block_pos_ = newline == std::string::npos ? block_.size() : newline + 1;
-    if (buffer_.size() > kMaxCsvLineBytes)
-      throw InputError(fmt::format("{}:{}: line longer than {} bytes (expected a CSV line; is this a text file?)",
-                                   path_, line_ + 1, kMaxCsvLineBytes));
+    if (line.size() > kMaxCsvLineBytes)
+      throw InputError(fmt::format("{}:{}: line longer than {} bytes (expected {}; is this a text file?)", path_,
+                                   line_ + 1, kMaxCsvLineBytes, kind_));
     if (newline != std::string::npos) break;
     block_.resize(1 << 16);
     const int n = gzread(in_.get(), block_.data(), static_cast<unsigned>(block_.size()));
     if (n < 0) {
       int code = Z_OK;
       const char* message = gzerror(in_.get(), &code);
-      throw InputError(fmt::format("{}:{}: cannot read on ({}; expected a CSV file, plain or gzip)", path_, line_ + 1,
-                                   message));
+      throw InputError(fmt::format("{}:{}: cannot read on ({}; expected {}, plain or gzip)", path_, line_ + 1, message,
+                                   kind_));
     }
     block_.resize(static_cast<std::size_t>(n));
     block_pos_ = 0;
     if (n == 0) {
-      if (buffer_.empty()) return false;
+      if (line.empty()) return false;
       break;
     }
   }
-  if (buffer_.find('\0') != std::string::npos)
-    throw InputError(fmt::format("{}:{}: a NUL byte (expected a text CSV line)", path_, line_ + 1));
+  ++line_;
+  if (line.find('\0') != std::string::npos)
+    throw InputError(fmt::format("{}:{}: a NUL byte (expected {})", path_, line_, kind_));
+  if (!line.empty() && line.back() == '\r') line.pop_back();
   return true;
+}
+
+CsvReader::CsvReader(const std::string& path) : path_(path), lines_(path, "a text CSV file") {
+  if (!next()) throw InputError(fmt::format("{}: empty file (expected a CSV header line)", path));
+  for (auto f : fields_) header_.emplace_back(f);
 }
 
 int CsvReader::integer_in(std::size_t col, int lo, int hi, const char* what) const {
@@ -66,9 +70,8 @@ int CsvReader::integer_in(std::size_t col, int lo, int hi, const char* what) con
 }
 
 bool CsvReader::next() {
-  while (read_line()) {
-    ++line_;
-    if (!buffer_.empty() && buffer_.back() == '\r') buffer_.pop_back();
+  while (lines_.next(buffer_)) {
+    line_ = lines_.line();
     if (buffer_.empty()) continue;
     split(buffer_, fields_);
     if (!header_.empty() && fields_.size() != header_.size())

@@ -33,6 +33,25 @@ inline std::string csv_field(std::string_view value) {
 // Longest line accepted (a file with no newline is refused here rather than read whole).
 inline constexpr std::size_t kMaxCsvLineBytes = 1 << 20;
 
+// The lines of a text file, plain or gzip: cut from blocks read with explicit lengths, so a
+// NUL byte is seen (and refused, naming file and line) rather than ending a C string early,
+// and a line cannot grow past kMaxCsvLineBytes. `kind` names what the file should be in errors
+// ("a CSV file").
+class LineReader {
+ public:
+  LineReader(const std::string& path, std::string kind);
+  // The next physical line, without its newline (nor a trailing '\r'); false at end of file.
+  bool next(std::string& line);
+  std::size_t line() const { return line_; }  // 1-based number of the line last returned
+
+ private:
+  std::string path_, kind_;
+  std::unique_ptr<gzFile_s, int (*)(gzFile)> in_;
+  std::string block_;  // bytes read from the file and not yet returned as lines
+  std::size_t block_pos_ = 0;
+  std::size_t line_ = 0;
+};
+
 class CsvReader {
  public:
   explicit CsvReader(const std::string& path);
@@ -57,11 +76,8 @@ class CsvReader {
 
  private:
   std::string path_;
-  std::unique_ptr<gzFile_s, int (*)(gzFile)> in_;
-  bool read_line();  // the next physical line into buffer_, without its newline
-  std::string buffer_;
-  std::string block_;      // bytes read from the file and not yet returned as lines
-  std::size_t block_pos_ = 0;
+  LineReader lines_;
+  std::string buffer_;  // the current line; fields_ point into it
   std::vector<std::string_view> fields_;
   std::vector<std::string> header_;
   std::size_t line_ = 0;

@@ -5,6 +5,10 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
+#include <cstdint>
+#include <limits>
+#include <optional>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -47,33 +51,53 @@ TrainingDynamics from_epochs(const std::string& path, int wanted_exit) {
   return d;
 }
 
+// A data map's guid: an integer, or a string holding one (the cartography code writes either);
+// a float only when it is a whole number within long long's range (checked before converting).
+std::optional<long long> sample_id(const nlohmann::json& guid) {
+  long long id = 0;
+  if (guid.is_string()) {
+    const auto& text = guid.get_ref<const std::string&>();
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return id;
+  }
+  if (guid.is_number_unsigned()) {
+    const auto u = guid.get<std::uint64_t>();
+    if (u > static_cast<std::uint64_t>(std::numeric_limits<long long>::max())) return std::nullopt;
+    return static_cast<long long>(u);
+  }
+  if (guid.is_number_integer()) return guid.get<long long>();
+  if (guid.is_number_float()) {
+    const double v = guid.get<double>();
+    if (v != std::floor(v) || !(std::abs(v) < 9.2e18)) return std::nullopt;
+    return static_cast<long long>(v);
+  }
+  return std::nullopt;
+}
+
 TrainingDynamics from_data_map(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(fmt::format("{}: cannot open file (expected training dynamics)", path));
+  LineReader lines(path, "training dynamics as JSON lines");
   std::map<long long, std::pair<double, double>> rows;
   std::string text;
-  for (int line = 1; std::getline(in, text); ++line) {
+  while (lines.next(text)) {
+    const std::size_t line = lines.line();
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
     auto fail = [&](const std::string& what) { throw InputError(fmt::format("{}:{}: {}", path, line, what)); };
     nlohmann::json j;
     try {
       j = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error&) {
+    } catch (const nlohmann::json::exception&) {  // a syntax error, or a number beyond double's range
       fail("expected one JSON object per line");
     }
     if (!j.is_object() || !j.contains("guid") || !j.contains("confidence") || !j.contains("variability"))
       fail("expected an object with guid, confidence and variability");
-    long long id = 0;
-    try {
-      id = j["guid"].is_string() ? std::stoll(j["guid"].get<std::string>()) : j["guid"].get<long long>();
-    } catch (const std::exception&) {
-      fail(fmt::format("guid {}: expected an integer sample id", j["guid"].dump()));
-    }
+    const auto id = sample_id(j["guid"]);
+    if (!id) fail(fmt::format("guid {}: expected an integer sample id", j["guid"].dump().substr(0, 40)));
     if (!j["confidence"].is_number() || !j["variability"].is_number()) fail("confidence and variability must be numbers");
     const double mu = j["confidence"], sigma = j["variability"];
     if (!(mu >= 0 && mu <= 1) || !(sigma >= 0 && sigma <= 0.5))
       fail(fmt::format("confidence {} or variability {} out of range ([0, 1], [0, 0.5])", mu, sigma));
-    if (!rows.emplace(id, std::pair{mu, sigma}).second) fail(fmt::format("guid {} appears twice", id));
+    if (!rows.emplace(*id, std::pair{mu, sigma}).second) fail(fmt::format("guid {} appears twice", *id));
   }
   if (rows.empty()) throw InputError(fmt::format("{}: no samples (expected JSON lines)", path));
   TrainingDynamics d;

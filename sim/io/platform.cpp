@@ -45,9 +45,9 @@ SimgridSession::SimgridSession(const NetworkModelInfo& network, bool quiet) {
 // cost 81 M instructions, 5 % of a 20 000-request run).
 SimgridSession::~SimgridSession() { (void)engine_.release(); }
 
-// Whether each of `words` occurs in the file, read in 1 MiB blocks with a word's length of
-// overlap: a large platform is never held whole (SimGrid's own parser streams it too).
-static std::vector<bool> file_contains(const std::string& path, const std::vector<std::string>& words) {
+// Read in 1 MiB blocks with a word's length of overlap: a large platform is never held whole
+// (SimGrid's own parser streams it too).
+std::vector<bool> file_mentions(const std::string& path, const std::vector<std::string>& words) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(fmt::format("{}: cannot open file (expected a SimGrid platform XML)", path));
   std::size_t longest = 0;
@@ -77,15 +77,24 @@ double host_property_number(const std::string& file, const std::string& host, co
                                positive ? ">" : ">="));
 }
 
+namespace {
+
+// A property's value, or null when the host does not have it.
+const char* property(const HostProperties& props, const char* key) {
+  const auto it = props.find(key);
+  return it == props.end() ? nullptr : it->second.c_str();
+}
+
 // A property that may be absent (then 0).
-static double property_number(const simgrid::s4u::Host* h, const char* key, const std::string& file) {
-  const char* v = h->get_property(key);
-  return v ? host_property_number(file, h->get_name(), key, v) : 0.0;
+double property_number(const HostProperties& props, const char* key, const std::string& file,
+                       const std::string& host) {
+  const char* v = property(props, key);
+  return v ? host_property_number(file, host, key, v) : 0.0;
 }
 
 // "idle:epsilon:all_cores" (first power state; later states after commas are not used).
-static void read_power(HostInfo& info, const std::string& file) {
-  const char* v = info.host->get_property("wattage_per_state");
+void read_power(HostInfo& info, const HostProperties& props, const std::string& file) {
+  const char* v = property(props, "wattage_per_state");
   if (!v) return;
   std::vector<double> w;
   for (const char* p = v; *p && *p != ',';) {  // the first state: numbers separated by ':'
@@ -106,6 +115,28 @@ static void read_power(HostInfo& info, const std::string& file) {
   info.all_cores_w = w[2];
 }
 
+}  // namespace
+
+std::optional<HostInfo> read_host_info(const std::string& file, const std::string& name, double speed, int cores,
+                                       const HostProperties& props) {
+  const char* role = property(props, "role");
+  if (!role) return std::nullopt;
+  auto tier = tier_from_name(role);
+  if (!tier)
+    throw InputError(fmt::format("{}: host {}: role=\"{}\": expected mobile, edge or cloud", file, name, role));
+  HostInfo info;
+  info.name = name;
+  info.role = *tier;
+  info.speed = speed;
+  info.cores = cores;
+  info.properties = &props;
+  read_power(info, props, file);
+  info.radio_tx_w = property_number(props, "radio_tx_w", file, name);
+  info.radio_rx_w = property_number(props, "radio_rx_w", file, name);
+  if (const char* edge = property(props, "edge")) info.edge = edge;
+  return info;
+}
+
 static bool natural_less(const HostInfo& a, const HostInfo& b) {
   return a.name.size() != b.name.size() ? a.name.size() < b.name.size() : a.name < b.name;
 }
@@ -124,43 +155,38 @@ static void sort_hosts(std::vector<HostInfo>& hosts) {
 }
 
 Platform Platform::load(const std::string& xml_path, SimgridSession& session) {
-  Platform p;
-  p.path_ = xml_path;
   // Host energy is integrated by the engines (engines/host_energy.hpp), not by SimGrid's host
   // energy plugin. The link energy plugin must be initialised before the platform is loaded.
   const std::vector<std::string> profile_words{"availability_file", "state_file", "speed_file", "bandwidth_file",
                                                "latency_file", "trace_connect", "<trace ", "wattage_range"};
-  const auto found = file_contains(xml_path, profile_words);
-  for (std::size_t i = 0; i + 1 < profile_words.size(); ++i)
-    if (found[i]) p.profiles_ = true;
-  if (found.back()) {
-    sg_link_energy_plugin_init();
-    p.link_energy_ = true;
-  }
+  const auto found = file_mentions(xml_path, profile_words);
+  const bool link_energy = found.back();
+  const bool profiles = std::find(found.begin(), found.end() - 1, true) != found.end() - 1;
+  if (link_energy) sg_link_energy_plugin_init();
   try {
     session.engine().load_platform(xml_path);
   } catch (const std::exception& e) {
     throw InputError(fmt::format("{}: SimGrid cannot load this platform: {}", xml_path, e.what()));
   }
+  static const HostProperties kNone;
+  std::vector<HostInfo> hosts;
   for (auto* h : session.engine().get_all_hosts()) {
-    const char* role = h->get_property("role");
-    if (!role) continue;
-    auto tier = tier_from_name(role);
-    if (!tier)
-      throw InputError(fmt::format("{}: host {}: role=\"{}\": expected mobile, edge or cloud", xml_path,
-                                   h->get_name(), role));
-    HostInfo info;
-    info.name = h->get_name();
-    info.role = *tier;
-    info.host = h;
-    info.speed = h->get_speed();
-    info.cores = h->get_core_count();
-    read_power(info, xml_path);
-    info.radio_tx_w = property_number(h, "radio_tx_w", xml_path);
-    info.radio_rx_w = property_number(h, "radio_rx_w", xml_path);
-    if (const char* edge = h->get_property("edge")) info.edge = edge;
-    p.by_role_[index(*tier)].push_back(info);
+    const auto* props = h->get_properties();
+    auto info = read_host_info(xml_path, h->get_name(), h->get_speed(), h->get_core_count(), props ? *props : kNone);
+    if (!info) continue;
+    info->host = h;
+    hosts.push_back(std::move(*info));
   }
+  Platform p = from_hosts(xml_path, std::move(hosts));
+  p.profiles_ = profiles;
+  p.link_energy_ = link_energy;
+  return p;
+}
+
+Platform Platform::from_hosts(const std::string& xml_path, std::vector<HostInfo> hosts) {
+  Platform p;
+  p.path_ = xml_path;
+  for (auto& info : hosts) p.by_role_[index(info.role)].push_back(std::move(info));
   for (auto& list : p.by_role_) sort_hosts(list);
   for (std::size_t i = 0; i < p.by_role_[index(Tier::Edge)].size(); ++i)
     p.edge_index_[p.by_role_[index(Tier::Edge)][i].name] = i;

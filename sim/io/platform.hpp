@@ -5,7 +5,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "network/network_model.hpp"
@@ -19,10 +21,14 @@ class Link;
 
 namespace tiersim {
 
+// A host's properties as SimGrid holds them (<prop id=".." value=".."/> in the XML).
+using HostProperties = std::unordered_map<std::string, std::string>;
+
 struct HostInfo {
   std::string name;
   Tier role = Tier::Mobile;
   simgrid::s4u::Host* host = nullptr;
+  const HostProperties* properties = nullptr;  // all of them (radio.*, battery_*: model/device_power.cpp)
   double speed = 0;  // MAC/s of one core (SimGrid "flops")
   int cores = 1;
   bool has_power = false;  // wattage_per_state given (else the host counts 0 W)
@@ -39,6 +45,15 @@ struct HostInfo {
 double host_property_number(const std::string& file, const std::string& host, const std::string& key,
                             const std::string& value, bool positive = false);
 
+// tiersim's reading of one host's properties (role, wattage_per_state, radio_tx_w/_rx_w, edge),
+// apart from SimGrid so that it can be tested and fuzzed alone; nullopt for a host without a
+// role (a router, a switch). Bad values throw InputError naming the file, host and property.
+std::optional<HostInfo> read_host_info(const std::string& file, const std::string& name, double speed, int cores,
+                                       const HostProperties& properties);
+
+// Whether each of `words` occurs in the file, read in blocks (a large platform is never held whole).
+std::vector<bool> file_mentions(const std::string& path, const std::vector<std::string>& words);
+
 // SimGrid settings shared by both engines (the network model's among them). Creates the
 // process's single SimGrid engine.
 struct SimgridSession {
@@ -52,6 +67,9 @@ class Platform {
  public:
   // Loads the XML into the session's engine (energy plugins are initialised first).
   static Platform load(const std::string& xml_path, SimgridSession& session);
+  // The platform of these hosts (from read_host_info; their `host` may be null outside SimGrid):
+  // sorted by role in natural name order, each mobile's edge checked to exist.
+  static Platform from_hosts(const std::string& xml_path, std::vector<HostInfo> hosts);
 
   const std::string& path() const { return path_; }
   const std::vector<HostInfo>& hosts(Tier role) const { return by_role_[index(role)]; }

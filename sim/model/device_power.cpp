@@ -1,7 +1,6 @@
 #include "model/device_power.hpp"
 
 #include <fmt/format.h>
-#include <simgrid/s4u/Host.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -14,10 +13,17 @@ namespace tiersim {
 
 namespace {
 
+// A property's value, or null when the host does not have it.
+const char* property(const HostInfo& host, const char* key) {
+  if (!host.properties) return nullptr;
+  const auto it = host.properties->find(key);
+  return it == host.properties->end() ? nullptr : it->second.c_str();
+}
+
 // The radio of one mobile host as its properties state it.
 RadioProfile host_radio(const HostInfo& host, const std::string& platform_path) {
   const std::string where = fmt::format("{}: host {}", platform_path, host.name);
-  const auto* props = host.host ? host.host->get_properties() : nullptr;
+  const auto* props = host.properties;
   std::string model;
   json params = json::object();
   bool legacy = false;
@@ -45,7 +51,7 @@ RadioProfile host_radio(const HostInfo& host, const std::string& platform_path) 
 
 double host_battery(const HostInfo& host, const std::string& platform_path) {
   const std::string where = fmt::format("{}: host {}", platform_path, host.name);
-  auto prop = [&](const char* key) -> const char* { return host.host ? host.host->get_property(key) : nullptr; };
+  auto prop = [&](const char* key) { return property(host, key); };
   if (const char* j = prop("battery_j")) return host_property_number(platform_path, host.name, "battery_j", j, true);
   const char* mah = prop("battery_mah");
   const char* volts = prop("battery_v");
