@@ -6,12 +6,15 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <regex>
 #include <map>
 
 #include "core/error.hpp"
 #include "io/csv.hpp"
 #include "batch/run.hpp"
+#include "batch/results_dir.hpp"
+#include "core/names.hpp"
 #include "model/summary.hpp"
 
 namespace tiersim {
@@ -98,34 +101,36 @@ std::string compare_runs(const std::string& out_dir) {
                       any_cost ? (r.has_cost ? fmt::format(" {:.4g} |", r.cost) : " — |") : "",
                       r.pareto_energy ? "✓" : "", r.pareto_latency ? "✓" : "");
   }
-  for (const auto& [name, text] : {std::pair{"compare.csv", &csv}, std::pair{"compare.md", &md}}) {
-    std::ofstream out(dir / (std::string(name) + ".tmp"));
-    out << *text;
-    out.close();
-    if (!out) throw std::runtime_error(fmt::format("{}/{}: write failed", out_dir, name));
-    fs::rename(dir / (std::string(name) + ".tmp"), dir / name);
-  }
+  write_text_atomically(dir / "compare.csv", csv);
+  write_text_atomically(dir / "compare.md", md);
   return md;
 }
 
 int merge_runs(const std::string& out_dir, const std::vector<std::string>& sources) {
   const fs::path dir(out_dir);
-  fs::create_directories(dir / "runs");
+  const ResultsLock lock(dir);
+  runs_folder(dir);
   int copied = 0;
   for (const auto& source : sources) {
     if (!fs::exists(fs::path(source) / "runs")) throw InputError(fmt::format("{}: no runs/ folder to merge", source));
     for (const auto& run : completed_runs(source)) {  // incomplete points stay out
-      const fs::path target = dir / "runs" / run.filename();
+      const std::string name = run.filename().string();
+      if (!is_safe_name(name))
+        throw InputError(fmt::format("{}: not a run tiersim wrote (expected a name of letters, digits, '.', '_', '-')",
+                                     run.string()));
+      const fs::path target = run_path(dir, name);
       if (fs::exists(target / "summary.json")) continue;
-      const fs::path partial = dir / "runs" / (run.filename().string() + ".partial");
+      const fs::path partial = run_path(dir, name + ".partial");
       fs::remove_all(partial);
       fs::copy(run, partial, fs::copy_options::recursive);
       fs::remove_all(target);
       fs::rename(partial, target);
       ++copied;
     }
-    if (!fs::exists(dir / "experiment.json") && fs::exists(fs::path(source) / "experiment.json"))
-      fs::copy_file(fs::path(source) / "experiment.json", dir / "experiment.json");
+    if (!fs::exists(dir / "experiment.json") && fs::exists(fs::path(source) / "experiment.json")) {
+      std::ifstream in(fs::path(source) / "experiment.json");
+      write_text_atomically(dir / "experiment.json", std::string(std::istreambuf_iterator<char>(in), {}));
+    }
   }
   rebuild_summary_csv(out_dir);
   return copied;
@@ -193,7 +198,7 @@ std::string write_slurm_scripts(const std::string& binary, const std::string& co
       shell_quote((dir / "tiersim.sbatch").string()), shell_quote((dir / "merge.sbatch").string()));
   for (const auto& [name, text] : {std::pair{"tiersim.sbatch", array_script}, std::pair{"merge.sbatch", merge_script},
                                    std::pair{"submit.sh", submit}}) {
-    std::ofstream(dir / name) << text;
+    write_text_atomically(dir / name, text);
     fs::permissions(dir / name, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                                     fs::perms::others_read | fs::perms::others_exec);
   }

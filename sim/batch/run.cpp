@@ -1,4 +1,5 @@
 #include "batch/run.hpp"
+#include "batch/results_dir.hpp"
 
 #include "core/names.hpp"
 
@@ -48,20 +49,6 @@ static void flatten(const nlohmann::ordered_json& j, const std::string& prefix,
   } else {
     out.emplace_back(prefix, j.is_string() ? j.get<std::string>() : j.dump());
   }
-}
-
-static void write_text_atomically(const fs::path& path, const std::string& text) {
-  fs::path tmp = path;
-  tmp += ".tmp";
-  std::ofstream out(tmp, std::ios::binary);
-  out << text;
-  out.close();
-  if (!out) {
-    std::error_code ignored;
-    fs::remove(tmp, ignored);
-    throw std::runtime_error(fmt::format("{}: write failed (disk full?)", path.string()));
-  }
-  fs::rename(tmp, path);
 }
 
 std::vector<fs::path> completed_runs(const std::string& out_dir) {
@@ -120,9 +107,8 @@ nlohmann::ordered_json run_experiment(const Experiment& x, const std::string& ou
 nlohmann::ordered_json run_experiment(const Experiment& x, RunSetup& setup, const std::string& out_dir,
                                       const nlohmann::json& resolved, const nlohmann::json& sweep_values,
                                       std::chrono::steady_clock::time_point started) {
-  // The folders replaced below must be children of DIR/runs: a name like ".." never gets here.
-  if (!is_safe_name(x.name)) throw std::logic_error("unsafe run name \"" + x.name + "\" reached run_experiment");
-  const fs::path dir(out_dir), run_dir = dir / "runs" / x.name, partial = dir / "runs" / (x.name + ".partial");
+  // The folders replaced below are children of DIR/runs: run_path refuses a name like "..".
+  const fs::path dir(out_dir), run_dir = run_path(dir, x.name), partial = run_path(dir, x.name + ".partial");
   fs::remove_all(partial);
   fs::create_directories(partial);
   Metrics metrics = setup.new_metrics();

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <csignal>
+#include <cstring>
 #include <unistd.h>
 
 #include <chrono>
@@ -19,6 +20,7 @@
 #include "engines/engine.hpp"
 #include "core/error.hpp"
 #include "batch/run.hpp"
+#include "batch/results_dir.hpp"
 #include "model/policy.hpp"
 
 namespace tiersim {
@@ -49,7 +51,7 @@ bool complete(const fs::path& run_dir, const nlohmann::json& resolved) {
 // the figures never mix two configs.
 void claim_directory(const fs::path& dir, const nlohmann::json& original, bool force,
                      const std::vector<RunPoint>& points) {
-  fs::create_directories(dir / "runs");
+  const fs::path runs = runs_folder(dir);
   const fs::path marker = dir / "experiment.json";
   if (fs::exists(marker)) {
     nlohmann::json previous;
@@ -63,11 +65,12 @@ void claim_directory(const fs::path& dir, const nlohmann::json& original, bool f
     if (previous != original) {
       std::set<std::string> ids;
       for (const auto& p : points) ids.insert(p.id);
-      for (const auto& entry : fs::directory_iterator(dir / "runs"))
+      // Direct children of runs/ only; remove_all deletes a link, not what it points to.
+      for (const auto& entry : fs::directory_iterator(runs))
         if (!ids.count(entry.path().filename().string())) fs::remove_all(entry.path());
     }
   }
-  std::ofstream(marker) << original.dump(2) << "\n";
+  write_text_atomically(marker, original.dump(2) + "\n");
 }
 
 class Progress {
@@ -106,11 +109,22 @@ class Progress {
       RunSetup setup(inputs, x);
       run_experiment(x, setup, out_dir, point->config, point->values, started);
     } catch (const std::exception& e) {
-      std::ofstream(fs::path(out_dir) / "runs" / (x.name + ".error")) << e.what() << "\n";
+      try {
+        write_text_atomically(run_path(out_dir, x.name + ".error"), std::string(e.what()) + "\n");
+      } catch (const std::exception&) {  // a full disk: the runner reports the worker's status instead
+      }
     }
   }
   std::fflush(nullptr);
   _exit(0);
+}
+
+// How a worker that wrote no .error ended, for the report.
+std::string worker_end(int status) {
+  if (WIFSIGNALED(status))
+    return fmt::format("worker killed by signal {} ({}) before the point was complete", WTERMSIG(status),
+                       strsignal(WTERMSIG(status)));
+  return fmt::format("worker ended with status {} before the point was complete", WEXITSTATUS(status));
 }
 
 // Every point's policy parameters are read before the results directory is claimed (a bad
@@ -148,9 +162,11 @@ RunnerReport run_points(const std::vector<RunPoint>& points, const nlohmann::jso
   }
   check_policies(todo, config_path);
   const fs::path dir(out_dir);
+  // Held until the runner returns: a second runner here would delete this one's .partial folders.
+  const ResultsLock lock(dir, options.shard, options.shards);
   claim_directory(dir, original_config, options.force, points);
   // Leftovers of a killed run: a point is only ever complete under its final name.
-  for (const auto& point : todo) fs::remove_all(dir / "runs" / (point.second->id + ".partial"));
+  for (const auto& point : todo) fs::remove_all(run_path(dir, point.second->id + ".partial"));
   RunnerReport report;
   std::vector<std::pair<Experiment, const RunPoint*>> pending;
   for (auto& item : todo) {
@@ -201,9 +217,18 @@ RunnerReport run_points(const std::vector<RunPoint>& points, const nlohmann::jso
       ++report.ran;
       if (!ok) {
         ++report.failed;
-        std::string message = fs::exists(error) ? slurp(error) : fmt::format("worker ended with status {}", status);
+        std::string message = fs::exists(error) ? slurp(error) : worker_end(status);
         while (!message.empty() && message.back() == '\n') message.pop_back();
         report.failures.push_back(fmt::format("{}: {}", id, message));
+        // A worker killed mid-point (SIGKILL, out of memory) leaves its point half-written.
+        std::error_code ignored;
+        fs::remove_all(run_path(dir, id + ".partial"), ignored);
+        if (!fs::exists(error) && !fs::exists(dir / "runs" / id / "summary.json")) {
+          try {
+            write_text_atomically(error, message + "\n");
+          } catch (const std::exception&) {
+          }
+        }
       }
       progress.done(id, ok);
     }

@@ -163,6 +163,9 @@ std::vector<RunPoint> expand_sweep(const nlohmann::json& config, const std::stri
                                  ? config["name"].get<std::string>() : "run";
     return {RunPoint{name, config}};
   }
+  // What the expansion reads of the base config itself (the rest is checked per point).
+  if (config.contains("name") && !config["name"].is_string())
+    JsonReader(config["name"], config_path, "/name").fail("a string (the run's name)");
   // "sweep" is one sweep object or a list of them, whose points are joined.
   std::vector<SweepPart> parts;
   if (config["sweep"].is_array()) {
@@ -194,7 +197,11 @@ std::vector<RunPoint> expand_sweep(const nlohmann::json& config, const std::stri
           apply_override(resolved, path + "=" + value.dump());
           if (!value.is_structured()) values[path] = value;  // objects (a whole policy) stay in config.json
         }
-        if (part.seeds > 1) resolved["simulation"]["seed"] = values["simulation.seed"] = base_seed + s;
+        if (part.seeds > 1) {
+          if (!resolved["simulation"].is_null() && !resolved["simulation"].is_object())
+            JsonReader(resolved["simulation"], config_path, "/simulation").fail("an object (seeds are set in it)");
+          resolved["simulation"]["seed"] = values["simulation.seed"] = base_seed + s;
+        }
         const std::string id = name + "-" + config_hash(resolved);
         resolved["name"] = id;
         if (seen.insert(id).second) points.push_back({id, resolved, values});  // identical points run once

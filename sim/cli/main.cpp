@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -392,15 +394,23 @@ int main(int argc, char** argv) {
   for (auto* add : {add_calibrate, add_policies, add_schema, add_reproduce, add_plot, add_compare, add_merge, add_slurm})
     commands.push_back(add(app));
   CLI11_PARSE(app, argc, argv);
+  // An error that interrupts a simulation (a write error in the middle of requests.csv) leaves
+  // SimGrid's engine mid-run, and its exit handler (EngineImpl::shutdown) then crashes: after an
+  // error the process ends without exit handlers, its output flushed first.
+  auto fail = [](const std::exception& e, int status) {
+    std::cerr << "tiersim: error: " << e.what() << "\n";
+    std::cout.flush();
+    std::cerr.flush();
+    std::fflush(nullptr);
+    std::_Exit(status);
+  };
   try {
     for (const auto& c : commands)
       if (*c.app) return c.action();
   } catch (const InputError& e) {
-    std::cerr << "tiersim: error: " << e.what() << "\n";
-    return 2;
+    fail(e, 2);
   } catch (const std::exception& e) {
-    std::cerr << "tiersim: error: " << e.what() << "\n";
-    return 1;
+    fail(e, 1);
   }
   return 0;
 }
