@@ -175,8 +175,18 @@ RunnerReport run_points(const std::vector<RunPoint>& points, const nlohmann::jso
     else
       pending.push_back(item);
   }
-  if (pending.size() == 1) {  // in this process: errors surface as they are
-    run_experiment(pending[0].first, out_dir, pending[0].second->config, pending[0].second->values);
+  if (pending.size() == 1) {  // in this process: errors surface as they are, and go to .error as a worker's do
+    const fs::path error = run_path(dir, pending[0].second->id + ".error");
+    fs::remove(error);
+    try {
+      run_experiment(pending[0].first, out_dir, pending[0].second->config, pending[0].second->values);
+    } catch (const std::exception& e) {
+      try {
+        write_text_atomically(error, std::string(e.what()) + "\n");
+      } catch (const std::exception&) {  // a full disk: the message still reaches stderr
+      }
+      throw;
+    }
     report.ran = 1;
     rebuild_summary_csv(out_dir);
     return report;
