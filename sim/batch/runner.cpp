@@ -248,7 +248,7 @@ RunnerReport run_points(const std::vector<RunPoint>& points, const nlohmann::jso
     if (next < items.size() && running.size() < workers) {
       std::vector<std::pair<Experiment, const RunPoint*>> batch;
       for (std::size_t i : items[next]) {
-        fs::remove(dir / "runs" / (pending[i].second->id + ".error"));
+        fs::remove(run_path(dir, pending[i].second->id + ".error"));
         batch.push_back(pending[i]);
       }
       const pid_t parent = getpid();
