@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <regex>
 #include <map>
 
@@ -128,8 +127,7 @@ int merge_runs(const std::string& out_dir, const std::vector<std::string>& sourc
       ++copied;
     }
     if (!fs::exists(dir / "experiment.json") && fs::exists(fs::path(source) / "experiment.json")) {
-      std::ifstream in(fs::path(source) / "experiment.json");
-      write_text_atomically(dir / "experiment.json", std::string(std::istreambuf_iterator<char>(in), {}));
+      write_text_atomically(dir / "experiment.json", read_text(fs::path(source) / "experiment.json"));
     }
   }
   rebuild_summary_csv(out_dir);

@@ -53,11 +53,9 @@ void apply_override(nlohmann::json& config, const std::string& assignment) {
   if (eq == std::string::npos || eq == 0)
     throw InputError(fmt::format("--set {}: expected PATH=VALUE, e.g. simulation.engine=\"analytic\"", assignment));
   std::string path = assignment.substr(0, eq), text = assignment.substr(eq + 1);
-  nlohmann::json value;
-  if (nlohmann::json::accept(text))  // bounded in depth like a config file
-    value = parse_json_text(text, fmt::format("--set {}", assignment.substr(0, std::min<std::size_t>(eq, 80))));
-  else
-    value = text;  // a bare word is taken as a string
+  // A bare word (anything that is not JSON) is taken as a string.
+  const nlohmann::json value =
+      parse_json_text(text, fmt::format("--set {}", assignment.substr(0, std::min<std::size_t>(eq, 80)))).value_or(text);
   nlohmann::json* node = &config;
   std::size_t start = 0;
   while (true) {

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 
 #include "core/error.hpp"
@@ -29,6 +30,18 @@ void write_text_atomically(const fs::path& path, const std::string& text) {
     throw std::runtime_error(fmt::format("{}: write failed (disk full?)", path.string()));
   }
   fs::rename(tmp, path);  // replaces a link at `path`, never its target
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void record_error(const fs::path& dir, const std::string& id, const std::string& message) {
+  try {
+    write_text_atomically(run_path(dir, id + ".error"), message + "\n");
+  } catch (const std::exception&) {
+  }
 }
 
 fs::path runs_folder(const fs::path& dir) {

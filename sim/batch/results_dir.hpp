@@ -20,6 +20,13 @@ namespace tiersim {
 // write fails (a full disk).
 void write_text_atomically(const std::filesystem::path& path, const std::string& text);
 
+// A whole file tiersim wrote there ("" when it cannot be read).
+std::string read_text(const std::filesystem::path& path);
+
+// Writes a failed point's DIR/runs/ID.error (its message and a newline). Never throws: on a
+// full disk the message is lost and the runner reports the point by its worker's status.
+void record_error(const std::filesystem::path& dir, const std::string& id, const std::string& message);
+
 // DIR/runs, created if missing; InputError when it (or DIR) is a symbolic link or not a folder.
 std::filesystem::path runs_folder(const std::filesystem::path& dir);
 

@@ -11,10 +11,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "batch/config.hpp"
 #include "engines/engine.hpp"
@@ -29,18 +27,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // A point is complete when its folder has a summary and the same resolved config.
 bool complete(const fs::path& run_dir, const nlohmann::json& resolved) {
   if (!fs::exists(run_dir / "summary.json") || !fs::exists(run_dir / "config.json")) return false;
   try {
-    return nlohmann::json::parse(slurp(run_dir / "config.json")) == resolved;
+    return nlohmann::json::parse(read_text(run_dir / "config.json")) == resolved;
   } catch (const std::exception&) {
     return false;
   }
@@ -56,7 +47,7 @@ void claim_directory(const fs::path& dir, const nlohmann::json& original, bool f
   if (fs::exists(marker)) {
     nlohmann::json previous;
     try {
-      previous = nlohmann::json::parse(slurp(marker));
+      previous = nlohmann::json::parse(read_text(marker));
     } catch (const std::exception&) {
     }
     if (previous != original && !force)
@@ -109,10 +100,7 @@ class Progress {
       RunSetup setup(inputs, x);
       run_experiment(x, setup, out_dir, point->config, point->values, started);
     } catch (const std::exception& e) {
-      try {
-        write_text_atomically(run_path(out_dir, x.name + ".error"), std::string(e.what()) + "\n");
-      } catch (const std::exception&) {  // a full disk: the runner reports the worker's status instead
-      }
+      record_error(out_dir, x.name, e.what());
     }
   }
   std::fflush(nullptr);
@@ -176,15 +164,11 @@ RunnerReport run_points(const std::vector<RunPoint>& points, const nlohmann::jso
       pending.push_back(item);
   }
   if (pending.size() == 1) {  // in this process: errors surface as they are, and go to .error as a worker's do
-    const fs::path error = run_path(dir, pending[0].second->id + ".error");
-    fs::remove(error);
+    fs::remove(run_path(dir, pending[0].second->id + ".error"));
     try {
       run_experiment(pending[0].first, out_dir, pending[0].second->config, pending[0].second->values);
     } catch (const std::exception& e) {
-      try {
-        write_text_atomically(error, std::string(e.what()) + "\n");
-      } catch (const std::exception&) {  // a full disk: the message still reaches stderr
-      }
+      record_error(dir, pending[0].second->id, e.what());
       throw;
     }
     report.ran = 1;
@@ -227,18 +211,13 @@ RunnerReport run_points(const std::vector<RunPoint>& points, const nlohmann::jso
       ++report.ran;
       if (!ok) {
         ++report.failed;
-        std::string message = fs::exists(error) ? slurp(error) : worker_end(status);
+        std::string message = fs::exists(error) ? read_text(error) : worker_end(status);
         while (!message.empty() && message.back() == '\n') message.pop_back();
         report.failures.push_back(fmt::format("{}: {}", id, message));
         // A worker killed mid-point (SIGKILL, out of memory) leaves its point half-written.
         std::error_code ignored;
         fs::remove_all(run_path(dir, id + ".partial"), ignored);
-        if (!fs::exists(error) && !fs::exists(dir / "runs" / id / "summary.json")) {
-          try {
-            write_text_atomically(error, message + "\n");
-          } catch (const std::exception&) {
-          }
-        }
+        if (!fs::exists(error) && !fs::exists(dir / "runs" / id / "summary.json")) record_error(dir, id, message);
       }
       progress.done(id, ok);
     }

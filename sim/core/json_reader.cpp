@@ -13,16 +13,21 @@ namespace {
 
 struct TooDeep {};
 
-// Parses with a depth bound; nlohmann's parser and destructor are iterative, so only the
-// bound is needed for what tiersim does later (dump, hash, walk).
-template <typename Input>
-json parse_bounded(Input&& input, const std::string& where) {
-  const json::parser_callback_t depth_check = [](int depth, json::parse_event_t, json&) {
-    if (depth > kMaxJsonDepth) throw TooDeep{};
-    return true;
-  };
+// nlohmann's parser and destructor are iterative, so only this bound is needed for what tiersim
+// does later (dump, hash, walk), which recurses.
+const json::parser_callback_t depth_check = [](int depth, json::parse_event_t, json&) {
+  if (depth > kMaxJsonDepth) throw TooDeep{};
+  return true;
+};
+
+InputError too_deep(const std::string& where) {
+  return InputError(
+      fmt::format("{}: invalid JSON: nested deeper than {} levels (expected a configuration)", where, kMaxJsonDepth));
+}
+
+json parse_bounded(std::istream& input, const std::string& where) {
   try {
-    return json::parse(std::forward<Input>(input), depth_check);
+    return json::parse(input, depth_check);
   } catch (const json::parse_error& e) {
     throw InputError(fmt::format("{}: invalid JSON at byte {}: expected a valid JSON document", where, e.byte));
   } catch (const json::out_of_range& e) {  // "number overflow parsing '1e400'"
@@ -30,8 +35,7 @@ json parse_bounded(Input&& input, const std::string& where) {
     throw InputError(fmt::format("{}: invalid JSON: {} (expected numbers within double's range)", where,
                                  what.substr(what.find(']') + 2)));
   } catch (const TooDeep&) {
-    throw InputError(fmt::format("{}: invalid JSON: nested deeper than {} levels (expected a configuration)", where,
-                                 kMaxJsonDepth));
+    throw too_deep(where);
   }
 }
 
@@ -52,7 +56,15 @@ bool valid_utf8(const std::string& text) {
   }
 }
 
-json parse_json_text(const std::string& text, const std::string& where) { return parse_bounded(text, where); }
+std::optional<json> parse_json_text(const std::string& text, const std::string& where) {
+  try {
+    json value = json::parse(text, depth_check, /*allow_exceptions=*/false);
+    if (value.is_discarded()) return std::nullopt;
+    return value;
+  } catch (const TooDeep&) {
+    throw too_deep(where);
+  }
+}
 
 JsonReader::JsonReader(const json& value, std::string file, std::string path)
     : value_(value), file_(std::move(file)), path_(std::move(path)) {}

@@ -3,6 +3,7 @@
 // type-checked, and keys nobody read are reported as typos (unknown keys).
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -21,8 +22,10 @@ json read_json_file(const std::string& path);
 // Whether text is valid UTF-8 (a JSON string must be: dumping one that is not throws).
 bool valid_utf8(const std::string& text);
 
-// Parses JSON text (a --set value) as read_json_file does; errors name `where`.
-json parse_json_text(const std::string& text, const std::string& where);
+// JSON text (a --set value, a line of JSON lines) parsed with read_json_file's depth bound:
+// nullopt when it is not JSON (a syntax error, a number beyond double's range); InputError
+// naming `where` when it nests deeper than kMaxJsonDepth.
+std::optional<json> parse_json_text(const std::string& text, const std::string& where);
 
 class JsonReader {
  public:

@@ -71,7 +71,6 @@ int CsvReader::integer_in(std::size_t col, int lo, int hi, const char* what) con
 
 bool CsvReader::next() {
   while (lines_.next(buffer_)) {
-    line_ = lines_.line();
     if (buffer_.empty()) continue;
     split(buffer_, fields_);
     if (!header_.empty() && fields_.size() != header_.size())
@@ -103,7 +102,7 @@ long CsvReader::optional_column(const std::string& name) const {
 }
 
 void CsvReader::fail(const std::string& what) const {
-  throw InputError(fmt::format("{}:{}: {}", path_, line_, what));
+  throw InputError(fmt::format("{}:{}: {}", path_, lines_.line(), what));
 }
 
 double CsvReader::real(std::size_t col) const {

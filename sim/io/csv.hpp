@@ -58,7 +58,7 @@ class CsvReader {
   // Reads the next non-empty row; false at end of file.
   bool next();
   const std::vector<std::string_view>& fields() const { return fields_; }
-  std::size_t line() const { return line_; }
+  std::size_t line() const { return lines_.line(); }
   const std::string& file() const { return path_; }
 
   std::size_t column(const std::string& name) const;  // throws if the header lacks it
@@ -80,7 +80,6 @@ class CsvReader {
   std::string buffer_;  // the current line; fields_ point into it
   std::vector<std::string_view> fields_;
   std::vector<std::string> header_;
-  std::size_t line_ = 0;
 };
 
 }  // namespace tiersim

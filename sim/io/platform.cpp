@@ -82,24 +82,24 @@ double host_property_number(const std::string& file, const std::string& host, co
                                positive ? ">" : ">="));
 }
 
-namespace {
-
-// A property's value, or null when the host does not have it.
-const char* property(const HostProperties& props, const char* key) {
-  const auto it = props.find(key);
-  return it == props.end() ? nullptr : it->second.c_str();
+const char* host_property(const HostProperties* properties, const char* key) {
+  if (!properties) return nullptr;
+  const auto it = properties->find(key);
+  return it == properties->end() ? nullptr : it->second.c_str();
 }
+
+namespace {
 
 // A property that may be absent (then 0).
 double property_number(const HostProperties& props, const char* key, const std::string& file,
                        const std::string& host) {
-  const char* v = property(props, key);
+  const char* v = host_property(&props, key);
   return v ? host_property_number(file, host, key, v) : 0.0;
 }
 
 // "idle:epsilon:all_cores" (first power state; later states after commas are not used).
 void read_power(HostInfo& info, const HostProperties& props, const std::string& file) {
-  const char* v = property(props, "wattage_per_state");
+  const char* v = host_property(&props, "wattage_per_state");
   if (!v) return;
   std::vector<double> w;
   for (const char* p = v; *p && *p != ',';) {  // the first state: numbers separated by ':'
@@ -124,7 +124,7 @@ void read_power(HostInfo& info, const HostProperties& props, const std::string& 
 
 std::optional<HostInfo> read_host_info(const std::string& file, const std::string& name, double speed, int cores,
                                        const HostProperties& props) {
-  const char* role = property(props, "role");
+  const char* role = host_property(&props, "role");
   if (!role) return std::nullopt;
   auto tier = tier_from_name(role);
   if (!tier)
@@ -138,7 +138,7 @@ std::optional<HostInfo> read_host_info(const std::string& file, const std::strin
   read_power(info, props, file);
   info.radio_tx_w = property_number(props, "radio_tx_w", file, name);
   info.radio_rx_w = property_number(props, "radio_rx_w", file, name);
-  if (const char* edge = property(props, "edge")) info.edge = edge;
+  if (const char* edge = host_property(&props, "edge")) info.edge = edge;
   return info;
 }
 

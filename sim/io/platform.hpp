@@ -45,6 +45,9 @@ struct HostInfo {
 double host_property_number(const std::string& file, const std::string& host, const std::string& key,
                             const std::string& value, bool positive = false);
 
+// A property's value, or null when the host does not have it (or has no properties at all).
+const char* host_property(const HostProperties* properties, const char* key);
+
 // tiersim's reading of one host's properties (role, wattage_per_state, radio_tx_w/_rx_w, edge),
 // apart from SimGrid so that it can be tested and fuzzed alone; nullopt for a host without a
 // role (a router, a switch). Bad values throw InputError naming the file, host and property.

@@ -13,13 +13,6 @@ namespace tiersim {
 
 namespace {
 
-// A property's value, or null when the host does not have it.
-const char* property(const HostInfo& host, const char* key) {
-  if (!host.properties) return nullptr;
-  const auto it = host.properties->find(key);
-  return it == host.properties->end() ? nullptr : it->second.c_str();
-}
-
 // The radio of one mobile host as its properties state it.
 RadioProfile host_radio(const HostInfo& host, const std::string& platform_path) {
   const std::string where = fmt::format("{}: host {}", platform_path, host.name);
@@ -51,7 +44,7 @@ RadioProfile host_radio(const HostInfo& host, const std::string& platform_path) 
 
 double host_battery(const HostInfo& host, const std::string& platform_path) {
   const std::string where = fmt::format("{}: host {}", platform_path, host.name);
-  auto prop = [&](const char* key) { return property(host, key); };
+  auto prop = [&](const char* key) { return host_property(host.properties, key); };
   if (const char* j = prop("battery_j")) return host_property_number(platform_path, host.name, "battery_j", j, true);
   const char* mah = prop("battery_mah");
   const char* volts = prop("battery_v");

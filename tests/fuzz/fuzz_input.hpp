@@ -47,6 +47,10 @@ inline std::string write_scratch(const std::string& name, std::string_view bytes
   return path.string();
 }
 
+// A valid sidecar for a 2-exit, 3-class trace: the trace harnesses' sidecar when an input has none.
+inline constexpr std::string_view kDefaultSidecar =
+    R"({"dataset": "d", "model": "m", "source": "s", "classes": ["a", "b", "c"], "exits": ["e0", "e1"]})";
+
 // Splits an input at the first line holding only "----" into (head, tail); without such a
 // line the head is empty and the tail the whole input. Harnesses that read two files (a
 // trace CSV and its sidecar) take one from each part, so the fuzzer mutates both.

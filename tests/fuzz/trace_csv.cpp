@@ -5,12 +5,9 @@
 #include "core/error.hpp"
 #include "io/trace.hpp"
 
-static constexpr std::string_view kDefaultSidecar =
-    R"({"dataset": "d", "model": "m", "source": "s", "classes": ["a", "b", "c"], "exits": ["e0", "e1"]})";
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const auto [sidecar, rows] = tiersim::fuzz::split_parts(tiersim::fuzz::as_view(data, size));
-  tiersim::fuzz::write_scratch("t.json", sidecar.empty() ? kDefaultSidecar : sidecar);
+  tiersim::fuzz::write_scratch("t.json", sidecar.empty() ? tiersim::fuzz::kDefaultSidecar : sidecar);
   const auto csv = tiersim::fuzz::write_scratch("t.csv", rows);
   try {
     const auto trace = tiersim::load_trace(csv);

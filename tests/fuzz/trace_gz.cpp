@@ -8,9 +8,6 @@
 #include "core/error.hpp"
 #include "io/trace.hpp"
 
-static constexpr std::string_view kDefaultSidecar =
-    R"({"dataset": "d", "model": "m", "source": "s", "classes": ["a", "b", "c"], "exits": ["e0", "e1"]})";
-
 static std::string gzip(std::string_view bytes) {
   z_stream z{};
   if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) std::abort();
@@ -29,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   const bool compress = data[0] % 2 == 0;
   const auto [sidecar, rows] = tiersim::fuzz::split_parts(tiersim::fuzz::as_view(data + 1, size - 1));
-  tiersim::fuzz::write_scratch("t.json", sidecar.empty() ? kDefaultSidecar : sidecar);
+  tiersim::fuzz::write_scratch("t.json", sidecar.empty() ? tiersim::fuzz::kDefaultSidecar : sidecar);
   const auto csv = tiersim::fuzz::write_scratch("t.csv.gz", compress ? gzip(rows) : std::string(rows));
   try {
     const auto trace = tiersim::load_trace(csv);
