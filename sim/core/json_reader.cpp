@@ -22,7 +22,7 @@ const json::parser_callback_t depth_check = [](int depth, json::parse_event_t, j
 
 InputError too_deep(const std::string& where) {
   return InputError(
-      fmt::format("{}: invalid JSON: nested deeper than {} levels (expected a configuration)", where, kMaxJsonDepth));
+      fmt::format("{}: invalid JSON: nested deeper than {} levels (the most tiersim reads)", where, kMaxJsonDepth));
 }
 
 json parse_bounded(std::istream& input, const std::string& where) {

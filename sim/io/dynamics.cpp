@@ -14,6 +14,7 @@
 #include <map>
 #include <numeric>
 
+#include "core/json_reader.hpp"
 #include "io/csv.hpp"
 #include "core/error.hpp"
 
@@ -83,12 +84,10 @@ TrainingDynamics from_data_map(const std::string& path) {
     const std::size_t line = lines.line();
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
     auto fail = [&](const std::string& what) { throw InputError(fmt::format("{}:{}: {}", path, line, what)); };
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::exception&) {  // a syntax error, or a number beyond double's range
-      fail("expected one JSON object per line");
-    }
+    // Bounded in depth: a guid nested 400 000 deep overflowed the stack when dumped for its error.
+    const auto parsed = parse_json_text(text, fmt::format("{}:{}", path, line));
+    if (!parsed) fail("expected one JSON object per line");
+    const nlohmann::json& j = *parsed;
     if (!j.is_object() || !j.contains("guid") || !j.contains("confidence") || !j.contains("variability"))
       fail("expected an object with guid, confidence and variability");
     const auto id = sample_id(j["guid"]);
