@@ -366,6 +366,12 @@ TEST_CASE("calibrate picks the cheapest threshold that meets the accuracy target
   CHECK(c["final_exit_accuracy_calibration"] == 0.75);
   CHECK(c["calibration"]["accuracy"] == 0.75);
   CHECK(c["evaluated_on_tuned_samples"] == true);
+  // The target in samples: no drop of 4 samples is 0 samples, which it says.
+  CHECK(c["calibration_samples"] == 4);
+  CHECK(c["allowed_drop_samples"] == 0);
+  CHECK(r.err == "tiersim: warning: the calibration split has 4 samples: a drop of 0 is less than one sample, so the "
+                 "target is the final exit's accuracy itself\n");
+  CHECK_THAT(r.out, Catch::Matchers::Contains("allowed drop 0 = 0 of 4 samples"));
   CHECK(c["candidates"].size() == 13);
   CHECK(c["candidates"][11]["accuracy"] == 0.5);  // T = 1.1
   json calibrated = testing::read_json(dir + "/cal/calibrated.json");
@@ -394,6 +400,13 @@ TEST_CASE("calibrate on a split trace tunes on one part and evaluates on the oth
   REQUIRE(r.status == 0);
   json c = testing::read_json(dir + "/cal/calibration.json");
   const double target = c["final_exit_accuracy_calibration"].get<double>() - 0.005;
+  // 0.005 of the calibration half is floor(0.005 n) samples; the final exit's Wilson interval on
+  // so few samples is wider than that, and calibrate warns.
+  const int n = c["calibration_samples"];
+  CHECK(c["allowed_drop_samples"] == static_cast<int>(std::floor(0.005 * n)));
+  REQUIRE(c["warnings"].size() == 1);
+  CHECK_THAT(r.err, Catch::Matchers::Contains(fmt::format("the calibration split has {} samples: the final exit's accuracy there is", n)));
+  CHECK_THAT(r.err, Catch::Matchers::Contains("the held-out accuracy may miss the target by chance"));
   CHECK(c["calibration"]["accuracy"].get<double>() >= target);
   CHECK(c["evaluated_on_tuned_samples"] == false);
   CHECK(c["evaluation"]["requests"].get<int>() + c["calibration"]["requests"].get<int>() == 872);

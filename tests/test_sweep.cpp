@@ -217,21 +217,26 @@ TEST_CASE("compare tabulates runs per policy and marks the Pareto-optimal ones",
   CHECK_THAT(r.out, Contains("## oracle"));
   auto rows = testing::read_csv(dir + "/out/compare.csv");
   REQUIRE(rows.size() == 5);
-  // Columns counted from the end (the quoted "values" field holds commas): ..., accuracy (-10),
-  // ..., energy (-4), cost (-3), pareto accuracy-energy (-2), pareto accuracy-latency (-1).
-  auto col = [](const std::vector<std::string>& row, int from_end) { return row[row.size() - from_end]; };
+  const auto& h = rows[0];
+  auto col = [&](const std::string& name) {
+    auto it = std::find(h.begin(), h.end(), name);
+    REQUIRE(it != h.end());
+    return static_cast<std::size_t>(it - h.begin());
+  };
+  const auto accuracy = col("accuracy_mean"), energy = col("energy_j_per_inference_mean"),
+             front = col("pareto_accuracy_energy");
   std::map<std::string, std::vector<std::string>> by_policy;
   for (std::size_t i = 1; i < rows.size(); ++i) by_policy[rows[i][0]] = rows[i];
   REQUIRE(by_policy.size() == 4);
   // The oracle is the most accurate: on the front. The never-exit-early entropy run answers like
   // all-on-edge (the final exit) but sends a 393 kB activation instead of the raw input: dominated.
-  CHECK(col(by_policy["oracle"], 2) == "1");
-  CHECK(col(by_policy["entropy"], 2) == "0");
-  CHECK(std::stod(col(by_policy["oracle"], 10)) >= std::stod(col(by_policy["entropy"], 10)));
+  CHECK(by_policy["oracle"][front] == "1");
+  CHECK(by_policy["entropy"][front] == "0");
+  CHECK(std::stod(by_policy["oracle"][accuracy]) >= std::stod(by_policy["entropy"][accuracy]));
   // The cheapest run is on the accuracy-energy front whatever its accuracy.
   auto cheapest = std::min_element(rows.begin() + 1, rows.end(),
-                                   [&](auto& a, auto& b) { return std::stod(col(a, 4)) < std::stod(col(b, 4)); });
-  CHECK(col(*cheapest, 2) == "1");
+                                   [&](auto& a, auto& b) { return std::stod(a[energy]) < std::stod(b[energy]); });
+  CHECK((*cheapest)[front] == "1");
   auto empty = testing::scratch_dir("compare_empty");
   auto none = testing::run_cli("compare " + empty);
   CHECK(none.status == 2);

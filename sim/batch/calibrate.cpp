@@ -7,6 +7,7 @@
 
 #include "engines/engine.hpp"
 #include "core/error.hpp"
+#include "core/stats.hpp"
 #include "model/summary.hpp"
 #include "batch/run.hpp"
 
@@ -91,6 +92,12 @@ nlohmann::ordered_json calibrate(const Experiment& experiment, const nlohmann::j
     return right / static_cast<double>(samples.size());
   };
   const double reference = final_exit_accuracy(calibration);
+  // The target in samples: each calibration sample is one request, so a drop of max_drop is
+  // floor(max_drop x n) samples answered wrong beyond the final exit's (0.005 of 421 is two).
+  const auto n = static_cast<double>(calibration.size());
+  const auto allowed_samples = static_cast<long long>(std::floor(opt.max_drop * n + 1e-9));
+  const std::uint64_t reference_right = static_cast<std::uint64_t>(std::llround(reference * n));
+  const Interval noise = wilson_interval(reference_right, calibration.size());
 
   nlohmann::ordered_json result;
   result["policy"] = x.policy_name;
@@ -98,6 +105,20 @@ nlohmann::ordered_json calibrate(const Experiment& experiment, const nlohmann::j
   result["objective"] = opt.objective;
   result["max_drop"] = opt.max_drop;
   result["final_exit_accuracy_calibration"] = reference;
+  result["calibration_samples"] = calibration.size();
+  result["allowed_drop_samples"] = allowed_samples;
+  result["final_exit_accuracy_calibration_ci95"] = {noise.low, noise.high};
+  result["warnings"] = nlohmann::json::array();
+  if (allowed_samples == 0)
+    result["warnings"].push_back(fmt::format(
+        "the calibration split has {} samples: a drop of {} is less than one sample, so the target is the final "
+        "exit's accuracy itself",
+        calibration.size(), opt.max_drop));
+  else if (opt.max_drop < (noise.high - noise.low) / 2)
+    result["warnings"].push_back(fmt::format(
+        "the calibration split has {} samples: the final exit's accuracy there is {:.4f} +- {:.4f} (Wilson 95 %), "
+        "wider than the allowed drop of {} ({} samples); the held-out accuracy may miss the target by chance",
+        calibration.size(), reference, (noise.high - noise.low) / 2, opt.max_drop, allowed_samples));
   result["candidates"] = nlohmann::json::array();
   int best = -1;
   double best_cost = 0;
@@ -108,7 +129,8 @@ nlohmann::ordered_json calibrate(const Experiment& experiment, const nlohmann::j
     params[param] = as_param(v, tunable.integer && param == tunable.param);
     auto s = evaluate(x, inputs, params, opt.calibration_split, calibration.size());
     const double accuracy = get_number(s, summary::accuracy, "calibration summary"), cost = objective_value(s, opt.objective);
-    const bool ok = accuracy >= reference - opt.max_drop - 1e-12;
+    const double right = get_number(s, summary::accuracy, "calibration summary") * n;
+    const bool ok = std::llround(right) >= static_cast<long long>(reference_right) - allowed_samples;
     result["candidates"].push_back({{"value", params[param]}, {"accuracy", accuracy}, {opt.objective, cost}, {"meets_target", ok}});
     if (ok && (best < 0 || cost < best_cost)) {
       best = i;
@@ -117,8 +139,9 @@ nlohmann::ordered_json calibrate(const Experiment& experiment, const nlohmann::j
     }
   }
   if (best < 0)
-    throw InputError(fmt::format("no value of {} in [{}, {}] reaches accuracy {:.4f} - {} on the calibration split",
-                                 param, from, to, reference, opt.max_drop));
+    throw InputError(fmt::format("no value of {} in [{}, {}] reaches accuracy {:.4f} - {} ({} of {} samples) on the "
+                                 "calibration split",
+                                 param, from, to, reference, opt.max_drop, allowed_samples, calibration.size()));
   nlohmann::json params = x.policy_params;
   params[param] = best_value;
   result["value"] = best_value;

@@ -10,7 +10,9 @@
 #include <map>
 
 #include "core/error.hpp"
+#include "core/stats.hpp"
 #include "io/csv.hpp"
+#include "batch/results_table.hpp"
 #include "batch/run.hpp"
 #include "batch/results_dir.hpp"
 #include "core/names.hpp"
@@ -22,83 +24,154 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Row {
-  std::string run, policy, values;
-  double accuracy, mobile, edge, cloud, p50, p95, energy, cost;
-  bool has_cost, pareto_energy = false, pareto_latency = false;
+// One point of the directory: its replicas (the same config but for the seed) aggregated.
+struct Point {
+  std::string policy;
+  std::vector<nlohmann::json> values;  // per varying config path (compare.csv's columns)
+  std::vector<std::string> runs;
+  std::map<std::string, MeanInterval> metrics;  // by the summary schema's stable id
+  bool pareto_energy = false, pareto_latency = false;
+  double mean(const SummaryField& field) const {
+    auto it = metrics.find(std::string(field.id));
+    return it == metrics.end() ? 0.0 : it->second.mean;
+  }
 };
 
-Row read_row(const fs::path& run_dir) {
-  const std::string file = (run_dir / "summary.json").string();
-  std::ifstream in(file);
-  auto s = nlohmann::json::parse(in);
-  auto number = [&](const SummaryField& field) { return get_number(s, field, file); };
-  Row r;
-  r.run = run_dir.filename().string();
-  r.policy = get(s, summary::policy, file).get<std::string>();
-  std::vector<std::string> values;
-  if (has(s, summary::sweep))
-    for (const auto& [k, v] : get(s, summary::sweep, file).items()) values.push_back(k + "=" + v.dump());
-  r.values = fmt::format("{}", fmt::join(values, " "));
-  r.accuracy = number(summary::accuracy);
-  r.mobile = number(summary::exit_mobile);
-  r.edge = number(summary::exit_edge);
-  r.cloud = number(summary::exit_cloud);
-  r.p50 = number(summary::latency_p50);
-  r.p95 = number(summary::latency_p95);
-  r.energy = number(summary::energy_total);
-  r.has_cost = has(s, summary::cost_units);
-  r.cost = r.has_cost ? number(summary::cost_units) : 0.0;
-  return r;
+// Numbers compare as numbers, anything else by its text; a missing value sorts first.
+bool value_less(const nlohmann::json& a, const nlohmann::json& b) {
+  if (a.is_number() && b.is_number()) return a.get<double>() < b.get<double>();
+  if (a.is_null() != b.is_null()) return a.is_null();
+  return cell_text(a) < cell_text(b);
 }
 
-// Pareto-optimal: no other run is at least as accurate and at most as costly, and better in one.
-void mark_pareto(std::vector<Row>& rows, double Row::*cost, bool Row::*flag) {
-  for (auto& a : rows) {
-    a.*flag = std::none_of(rows.begin(), rows.end(), [&](const Row& b) {
-      return b.accuracy >= a.accuracy && b.*cost <= a.*cost && (b.accuracy > a.accuracy || b.*cost < a.*cost);
+Point aggregate(const std::string& out_dir, const std::vector<const RunResult*>& replicas, const std::vector<std::string>& varying,
+                std::vector<std::string>& metric_order, std::map<std::string, std::size_t>& metric_rank) {
+  Point p;
+  const RunResult& first = *replicas.front();
+  const std::string file = (fs::path(out_dir) / "runs" / first.id / "summary.json").string();
+  p.policy = get(first.summary, summary::policy, file).get<std::string>();
+  std::map<std::string, nlohmann::json> config;
+  for (auto& [path, value] : config_values(first.config)) config.emplace(path, std::move(value));
+  for (const auto& path : varying) p.values.push_back(config.count(path) ? config.at(path) : nlohmann::json());
+  std::map<std::string, std::vector<double>> samples;
+  for (const RunResult* run : replicas) {
+    p.runs.push_back(run->id);
+    for (const auto& leaf : summary_leaves(run->summary)) {
+      if (!leaf.value.is_number() || leaf.field == &summary::seed) continue;
+      if (metric_rank.try_emplace(leaf.id, leaf.rank * 100000 + metric_order.size()).second)
+        metric_order.push_back(leaf.id);
+      samples[leaf.id].push_back(leaf.value.get<double>());
+    }
+  }
+  for (const auto& [id, values] : samples) p.metrics[id] = mean_interval(values);
+  // Every point needs the figures the table and the fronts use.
+  for (const SummaryField* f : {&summary::accuracy, &summary::energy_total, &summary::latency_p95})
+    if (!p.metrics.count(std::string(f->id)))
+      throw InputError(fmt::format("{}: {}: missing (expected a number)", file, f->pointer));
+  return p;
+}
+
+// Pareto-optimal: no other point is at least as accurate and at most as costly, and better in one.
+void mark_pareto(std::vector<Point>& points, const SummaryField& cost, bool Point::*flag) {
+  for (auto& a : points) {
+    a.*flag = std::none_of(points.begin(), points.end(), [&](const Point& b) {
+      const double acc_a = a.mean(summary::accuracy), acc_b = b.mean(summary::accuracy);
+      return acc_b >= acc_a && b.mean(cost) <= a.mean(cost) && (acc_b > acc_a || b.mean(cost) < a.mean(cost));
     });
   }
+}
+
+// "0.8937" for one replica, "0.8937 ± 0.0012" (95 % t interval) for several.
+std::string with_interval(const Point& p, const SummaryField& field, const char* format) {
+  auto it = p.metrics.find(std::string(field.id));
+  if (it == p.metrics.end()) return "—";
+  const std::string mean = fmt::format(fmt::runtime(format), it->second.mean);
+  return it->second.n > 1 ? fmt::format("{} ± {}", mean, fmt::format(fmt::runtime(format), it->second.half_width)) : mean;
 }
 
 }  // namespace
 
 std::string compare_runs(const std::string& out_dir) {
   const fs::path dir(out_dir);
-  std::vector<Row> rows;
-  for (const auto& run : completed_runs(out_dir)) rows.push_back(read_row(run));
-  if (rows.empty()) throw InputError(fmt::format("{}: no completed runs under runs/ to compare", out_dir));
-  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-    return std::tie(a.policy, a.energy, a.run) < std::tie(b.policy, b.energy, b.run);
+  const std::vector<RunResult> runs = load_results(out_dir);
+  if (runs.empty()) throw InputError(fmt::format("{}: no completed runs under runs/ to compare", out_dir));
+  // Columns for what differs between points; the seed is what replicas differ by, and the
+  // policy's name has a column of its own.
+  const auto varying = varying_config_paths(runs, {"simulation.seed", "policy.name"});
+  std::vector<std::string> metric_order;
+  std::map<std::string, std::size_t> metric_rank;
+  std::vector<Point> points;
+  for (const auto& replicas : group_replicas(runs)) points.push_back(aggregate(out_dir, replicas, varying, metric_order, metric_rank));
+  std::stable_sort(metric_order.begin(), metric_order.end(),
+                   [&](const std::string& a, const std::string& b) { return metric_rank.at(a) < metric_rank.at(b); });
+  std::sort(points.begin(), points.end(), [](const Point& a, const Point& b) {
+    if (a.policy != b.policy) return a.policy < b.policy;
+    for (std::size_t i = 0; i < a.values.size(); ++i) {
+      if (value_less(a.values[i], b.values[i])) return true;
+      if (value_less(b.values[i], a.values[i])) return false;
+    }
+    return a.runs.front() < b.runs.front();
   });
-  mark_pareto(rows, &Row::energy, &Row::pareto_energy);
-  mark_pareto(rows, &Row::p95, &Row::pareto_latency);
-  const bool any_cost = std::any_of(rows.begin(), rows.end(), [](const Row& r) { return r.has_cost; });
+  mark_pareto(points, summary::energy_total, &Point::pareto_energy);
+  mark_pareto(points, summary::latency_p95, &Point::pareto_latency);
+
+  std::vector<std::string> header{"policy"};
+  header.insert(header.end(), varying.begin(), varying.end());
+  header.insert(header.end(), {"replicas", "runs"});
+  for (const auto& id : metric_order) header.insert(header.end(), {fmt::format("{}_mean", id), fmt::format("{}_ci95", id)});
+  header.insert(header.end(), {"pareto_accuracy_energy", "pareto_accuracy_latency"});
+  auto line = [](const std::vector<std::string>& cells) {
+    std::vector<std::string> quoted;
+    for (const auto& c : cells) quoted.push_back(csv_field(c));
+    return fmt::format("{}\n", fmt::join(quoted, ","));
+  };
+  std::string csv = line(header);
+  for (const auto& p : points) {
+    std::vector<std::string> row{p.policy};
+    for (const auto& v : p.values) row.push_back(cell_text(v));
+    row.push_back(std::to_string(p.runs.size()));
+    row.push_back(fmt::format("{}", fmt::join(p.runs, " ")));
+    for (const auto& id : metric_order) {
+      auto it = p.metrics.find(id);
+      const bool interval = it != p.metrics.end() && it->second.n > 1;  // one replica: no interval to give
+      row.push_back(it == p.metrics.end() ? "" : nlohmann::json(it->second.mean).dump());
+      row.push_back(interval ? nlohmann::json(it->second.half_width).dump() : "");
+    }
+    row.push_back(p.pareto_energy ? "1" : "0");
+    row.push_back(p.pareto_latency ? "1" : "0");
+    csv += line(row);
+  }
 
   using namespace summary;
-  std::string csv = fmt::format("policy,run,values,{},pareto_accuracy_energy,pareto_accuracy_latency\n",
-                                fmt::join(std::vector<std::string_view>{accuracy.id, exit_mobile.id, exit_edge.id,
-                                                                        exit_cloud.id, latency_p50.id, latency_p95.id,
-                                                                        energy_total.id, cost_units.id},
-                                          ","));
-  std::string md = fmt::format("# Comparison of {} runs in {}\n\nPareto-optimal (✓): no other run is at least as "
-                               "accurate and at most as costly. E = accuracy vs energy, L = accuracy vs p95 latency.\n",
-                               rows.size(), out_dir);
+  const bool any_cost = std::any_of(points.begin(), points.end(), [](const Point& p) {
+    return p.metrics.count(std::string(cost_units.id)) > 0;
+  });
+  const bool any_replicas = std::any_of(points.begin(), points.end(), [](const Point& p) { return p.runs.size() > 1; });
+  std::string md = fmt::format("# Comparison of {} runs ({} points) in {}\n\nPareto-optimal (✓): no other point is at "
+                               "least as accurate and at most as costly. E = accuracy vs energy, L = accuracy vs p95 "
+                               "latency.{}\n",
+                               runs.size(), points.size(), out_dir,
+                               any_replicas ? " Points with several replicas (seeds) show mean ± the 95 % Student t "
+                                              "interval, and the fronts are drawn on the means."
+                                            : "");
   std::string current;
-  for (const auto& r : rows) {
-    csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(r.policy), csv_field(r.run), csv_field(r.values), r.accuracy, r.mobile,
-                       r.edge, r.cloud, r.p50, r.p95, r.energy, r.has_cost ? fmt::format("{}", r.cost) : "",
-                       r.pareto_energy ? 1 : 0, r.pareto_latency ? 1 : 0);
-    if (r.policy != current) {
-      current = r.policy;
-      md += fmt::format("\n## {}\n\n| run | values | accuracy | exits mobile/edge/cloud | p50 (s) | p95 (s) | energy (J) |{} E | L |\n"
-                        "|---|---|---|---|---|---|---|{}---|---|\n",
-                        r.policy, any_cost ? " cost |" : "", any_cost ? "---|" : "");
+  for (const auto& p : points) {
+    if (p.policy != current) {
+      current = p.policy;
+      md += fmt::format("\n## {}\n\n| run | values | replicas | accuracy | exits mobile/edge/cloud | p50 (s) | p95 (s) | "
+                        "energy (J) |{} E | L |\n|---|---|---|---|---|---|---|---|{}---|---|\n",
+                        p.policy, any_cost ? " cost |" : "", any_cost ? "---|" : "");
     }
-    md += fmt::format("| {} | {} | {:.4f} | {:.3f} / {:.3f} / {:.3f} | {:.4g} | {:.4g} | {:.4g} |{} {} | {} |\n", r.run,
-                      r.values.empty() ? "—" : r.values, r.accuracy, r.mobile, r.edge, r.cloud, r.p50, r.p95, r.energy,
-                      any_cost ? (r.has_cost ? fmt::format(" {:.4g} |", r.cost) : " — |") : "",
-                      r.pareto_energy ? "✓" : "", r.pareto_latency ? "✓" : "");
+    std::vector<std::string> values;
+    for (std::size_t i = 0; i < varying.size(); ++i)
+      if (!p.values[i].is_null()) values.push_back(fmt::format("{}={}", varying[i], cell_text(p.values[i])));
+    md += fmt::format("| {} | {} | {} | {} | {:.3f} / {:.3f} / {:.3f} | {} | {} | {} |{} {} | {} |\n",
+                      fmt::format("{}{}", p.runs.front(), p.runs.size() > 1 ? " …" : ""), values.empty() ? "—" : fmt::format("{}", fmt::join(values, " ")),
+                      p.runs.size(), with_interval(p, accuracy, "{:.4f}"), p.mean(exit_mobile), p.mean(exit_edge),
+                      p.mean(exit_cloud), with_interval(p, latency_p50, "{:.4g}"), with_interval(p, latency_p95, "{:.4g}"),
+                      with_interval(p, energy_total, "{:.4g}"),
+                      any_cost ? fmt::format(" {} |", with_interval(p, cost_units, "{:.4g}")) : "",
+                      p.pareto_energy ? "✓" : "", p.pareto_latency ? "✓" : "");
   }
   write_text_atomically(dir / "compare.csv", csv);
   write_text_atomically(dir / "compare.md", md);
@@ -130,7 +203,7 @@ int merge_runs(const std::string& out_dir, const std::vector<std::string>& sourc
       write_text_atomically(dir / "experiment.json", read_text(fs::path(source) / "experiment.json"));
     }
   }
-  rebuild_summary_csv(out_dir);
+  rebuild_results_tables(out_dir);
   return copied;
 }
 

@@ -39,18 +39,6 @@ std::string run_inputs_key(const Experiment& x) {
 
 // ---- outputs ---------------------------------------------------------------------------
 
-static void flatten(const nlohmann::ordered_json& j, const std::string& prefix,
-                    std::vector<std::pair<std::string, std::string>>& out) {
-  if (j.is_object()) {
-    for (const auto& [k, v] : j.items()) flatten(v, prefix.empty() ? k : prefix + "." + k, out);
-  } else if (j.is_array()) {
-    if (j.size() > 16) return;  // distributions (latency percentiles) stay in summary.json
-    for (std::size_t i = 0; i < j.size(); ++i) flatten(j[i], fmt::format("{}.{}", prefix, i), out);
-  } else {
-    out.emplace_back(prefix, j.is_string() ? j.get<std::string>() : j.dump());
-  }
-}
-
 std::vector<fs::path> completed_runs(const std::string& out_dir) {
   std::vector<fs::path> runs;
   const fs::path dir = fs::path(out_dir) / "runs";
@@ -60,39 +48,6 @@ std::vector<fs::path> completed_runs(const std::string& out_dir) {
         runs.push_back(entry.path());
   std::sort(runs.begin(), runs.end());
   return runs;
-}
-
-void rebuild_summary_csv(const std::string& out_dir) {
-  const fs::path dir(out_dir);
-  const std::vector<fs::path> runs = completed_runs(out_dir);
-  // Columns: the union of every run's flattened keys, in first-seen order (runs may differ,
-  // e.g. policy_info only for some policies); a run without a key leaves its cell empty.
-  std::vector<std::string> header{"run"};
-  std::map<std::string, std::size_t> column;
-  std::vector<std::map<std::string, std::string>> rows;
-  for (const auto& run : runs) {
-    std::ifstream in(run / "summary.json");
-    std::vector<std::pair<std::string, std::string>> cells;
-    flatten(nlohmann::ordered_json::parse(in), "", cells);
-    std::map<std::string, std::string> row{{"run", run.filename().string()}};
-    for (auto& [key, value] : cells) {
-      if (!column.count(key)) {
-        column[key] = header.size();
-        header.push_back(key);
-      }
-      row[key] = csv_field(value);
-    }
-    rows.push_back(std::move(row));
-  }
-  std::vector<std::string> header_fields;
-  for (const auto& key : header) header_fields.push_back(csv_field(key));
-  std::string text = fmt::format("{}\n", fmt::join(header_fields, ","));
-  for (const auto& row : rows) {
-    std::vector<std::string> cells;
-    for (const auto& key : header) cells.push_back(row.count(key) ? row.at(key) : "");
-    text += fmt::format("{}\n", fmt::join(cells, ","));
-  }
-  write_text_atomically(dir / "summary.csv", text);
 }
 
 void validate_experiment(const Experiment& x) { RunSetup setup(load_run_inputs(x), x); }

@@ -31,9 +31,6 @@ nlohmann::ordered_json run_experiment(const Experiment& x, RunSetup& setup, cons
 // The completed runs under DIR/runs (folders with a summary.json, not "*.partial"), sorted.
 std::vector<std::filesystem::path> completed_runs(const std::string& out_dir);
 
-// DIR/summary.csv: one row per completed run under DIR/runs, rebuilt from their summary.json.
-void rebuild_summary_csv(const std::string& out_dir);
-
 // Loads and checks everything a run needs without simulating (for `tiersim validate`).
 void validate_experiment(const Experiment& x);
 

@@ -17,6 +17,7 @@
 #include "batch/config.hpp"
 #include "engines/engine.hpp"
 #include "core/error.hpp"
+#include "batch/results_table.hpp"
 #include "batch/run.hpp"
 #include "batch/results_dir.hpp"
 #include "model/policy.hpp"
@@ -172,7 +173,7 @@ RunnerReport run_points(const std::vector<RunPoint>& points, const nlohmann::jso
       throw;
     }
     report.ran = 1;
-    rebuild_summary_csv(out_dir);
+    rebuild_results_tables(out_dir);
     return report;
   }
   // Work items: a point of an engine that is not batchable alone (SimGrid: one engine per
@@ -245,7 +246,7 @@ RunnerReport run_points(const std::vector<RunPoint>& points, const nlohmann::jso
       reap();
     }
   }
-  rebuild_summary_csv(out_dir);
+  rebuild_results_tables(out_dir);
   return report;
 }
 

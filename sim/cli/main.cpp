@@ -17,6 +17,7 @@
 
 #include "batch/calibrate.hpp"
 #include "batch/compare.hpp"
+#include "batch/results_table.hpp"
 #include "batch/config.hpp"
 #include "core/error.hpp"
 #include "core/json_reader.hpp"
@@ -74,10 +75,12 @@ void print_calibration(const nlohmann::ordered_json& r, const std::string& out_d
   const std::string objective = r["objective"];
   auto cost = [&](const nlohmann::ordered_json& s) { return objective_value(s, objective); };
   auto accuracy = [](const nlohmann::ordered_json& s) { return get_number(s, summary::accuracy, "calibration"); };
-  fmt::print("{} {} = {}: calibration accuracy {:.4f} (final exit {:.4f}, allowed drop {}), {} {:.4g}\n",
+  for (const auto& warning : r["warnings"]) fmt::print(stderr, "tiersim: warning: {}\n", warning.get<std::string>());
+  fmt::print("{} {} = {}: calibration accuracy {:.4f} (final exit {:.4f}, allowed drop {} = {} of {} samples), {} {:.4g}\n",
              r["policy"].get<std::string>(), r["param"].get<std::string>(), r["value"].dump(),
              accuracy(r["calibration"]), r["final_exit_accuracy_calibration"].get<double>(),
-             r["max_drop"].get<double>(), objective, cost(r["calibration"]));
+             r["max_drop"].get<double>(), r["allowed_drop_samples"].get<long long>(),
+             r["calibration_samples"].get<long long>(), objective, cost(r["calibration"]));
   fmt::print("held-out split \"{}\": accuracy {:.4f} (final exit {:.4f}), {} {:.4g}{}\n",
              r["evaluation_split"].get<std::string>(), accuracy(r["evaluation"]),
              r["final_exit_accuracy_evaluation"].get<double>(), objective, cost(r["evaluation"]),
@@ -345,18 +348,39 @@ Command add_compare(CLI::App& app) {
           }};
 }
 
+Command add_results(CLI::App& app) {
+  struct Options {
+    std::string dir;
+    bool long_format = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("results", "print the runs of DIR as CSV: wide (summary.csv) or --long (metrics.csv)");
+  cmd->add_option("dir", o->dir, "results directory")->required();
+  cmd->add_flag("--long", o->long_format, "one row per run and metric (run, swept values, metric, value)");
+  cmd->footer("Both files are rebuilt from DIR/runs first. Columns: experiments/README.md, \"Results tables\".");
+  return {cmd, [o] {
+            if (!std::filesystem::is_directory(std::filesystem::path(o->dir) / "runs"))
+              throw InputError(fmt::format("{}: not a results directory (no runs/ folder)", o->dir));
+            const auto runs = load_results(o->dir);
+            if (runs.empty()) throw InputError(fmt::format("{}: no completed runs under runs/", o->dir));
+            rebuild_results_tables(o->dir);
+            fmt::print("{}", o->long_format ? metrics_long_csv(runs) : summary_csv(runs));
+            return 0;
+          }};
+}
+
 Command add_merge(CLI::App& app) {
   struct Options {
     std::string dir;
     std::vector<std::string> sources;
   };
   auto o = std::make_shared<Options>();
-  auto* cmd = app.add_subcommand("merge", "rebuild DIR/summary.csv, first copying in complete runs of SOURCES");
+  auto* cmd = app.add_subcommand("merge", "rebuild DIR/summary.csv and metrics.csv, first copying in complete runs of SOURCES");
   cmd->add_option("dir", o->dir, "results directory")->required();
   cmd->add_option("sources", o->sources, "other results directories (e.g. shards run elsewhere)");
   return {cmd, [o] {
             int copied = merge_runs(o->dir, o->sources);
-            fmt::print("{}: {} runs copied in, summary.csv rebuilt\n", o->dir, copied);
+            fmt::print("{}: {} runs copied in, summary.csv and metrics.csv rebuilt\n", o->dir, copied);
             return 0;
           }};
 }
@@ -391,7 +415,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::vector<Command> commands{add_run(app), add_validate(app)};
   for (auto& c : add_trace(app)) commands.push_back(std::move(c));
-  for (auto* add : {add_calibrate, add_policies, add_schema, add_reproduce, add_plot, add_compare, add_merge, add_slurm})
+  for (auto* add : {add_calibrate, add_policies, add_schema, add_reproduce, add_plot, add_compare, add_results, add_merge, add_slurm})
     commands.push_back(add(app));
   CLI11_PARSE(app, argc, argv);
   // An error that interrupts a simulation (a write error in the middle of requests.csv) leaves

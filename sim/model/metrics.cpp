@@ -1,4 +1,5 @@
 #include "model/metrics.hpp"
+#include "core/stats.hpp"
 #include "model/summary.hpp"
 #include "io/csv.hpp"
 
@@ -68,6 +69,7 @@ void Metrics::add(const RequestRecord& r) {
   dropped_ += r.dropped ? 1 : 0;
   lost_to_failures_ += r.lost_to_failure ? 1 : 0;
   const bool answered = r.outcome != Outcome::Lost;
+  count_sample(r.sample, answered && r.correct);
   if (deadline_s_ > 0 && (!answered || r.latency_s() > deadline_s_)) ++slo_violations_;
   if (!answered) {
     ++lost_;
@@ -100,6 +102,18 @@ void Metrics::add(const RequestRecord& r) {
   last_finish_s_ = std::max(last_finish_s_, r.finish_s);
 }
 
+// Samples are reused round-robin when a run has more requests than the trace has samples, so
+// accuracy over requests weighs each sample by how often it was drawn: accuracy_unique counts
+// each once, and its n is what the Wilson interval needs.
+void Metrics::count_sample(int sample, bool correct) {
+  const auto s = static_cast<std::size_t>(sample);
+  if (s >= first_outcome_by_sample_.size()) first_outcome_by_sample_.resize(s + 1, 0);
+  if (first_outcome_by_sample_[s] != 0) return;
+  first_outcome_by_sample_[s] = correct ? 2 : 1;
+  ++samples_unique_;
+  correct_unique_ += correct ? 1 : 0;
+}
+
 nlohmann::ordered_json Metrics::summary() const {
   using namespace summary;
   if (requests_ == 0) throw std::logic_error("no requests were simulated");
@@ -107,6 +121,11 @@ nlohmann::ordered_json Metrics::summary() const {
   nlohmann::ordered_json s;
   put(s, summary::requests, requests_);
   put(s, accuracy, static_cast<double>(correct_) / n);
+  put(s, accuracy_unique, static_cast<double>(correct_unique_) / static_cast<double>(samples_unique_));
+  put(s, samples_unique, samples_unique_);
+  const Interval wilson = wilson_interval(correct_unique_, samples_unique_);
+  put(s, accuracy_unique_low, wilson.low);
+  put(s, accuracy_unique_high, wilson.high);
   const std::array<const SummaryField*, kTiers> exit_fields{&exit_mobile, &exit_edge, &exit_cloud};
   for (int t = 0; t < kTiers; ++t) put(s, *exit_fields[t], static_cast<double>(exits_by_tier_[t]) / n);
   std::vector<double> by_exit;

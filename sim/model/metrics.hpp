@@ -128,6 +128,9 @@ class Metrics {
 
  private:
   std::uint64_t requests_ = 0, correct_ = 0;
+  // Per sample (trace row): 0 not served yet, else 1 + whether its first request was right.
+  std::vector<std::uint8_t> first_outcome_by_sample_;
+  std::uint64_t samples_unique_ = 0, correct_unique_ = 0;
   std::array<std::uint64_t, kTiers> exits_by_tier_{};
   std::vector<std::uint64_t> exits_by_index_;
   std::vector<std::string> class_names_;
@@ -147,6 +150,7 @@ class Metrics {
   std::vector<double> device_j_;               // per device: its records' device energy (battery)
   std::vector<std::uint64_t> device_requests_;
   void put_energy(nlohmann::ordered_json& s, double n) const;
+  void count_sample(int sample, bool correct);
   std::uint64_t decisions_ = 0;
   std::uint64_t answered_ = 0, dropped_ = 0, dropped_on_device_ = 0, lost_ = 0, lost_to_failures_ = 0;
   std::uint64_t slo_violations_ = 0;

@@ -14,7 +14,8 @@ namespace tiersim {
 const std::vector<const SummaryField*>& summary_fields() {
   using namespace summary;
   static const std::vector<const SummaryField*> fields{
-      &requests, &accuracy, &exit_mobile, &exit_edge, &exit_cloud, &exit_by_index, &class_requests, &class_accuracy,
+      &requests, &accuracy, &accuracy_unique, &samples_unique, &accuracy_unique_low, &accuracy_unique_high,
+      &exit_mobile, &exit_edge, &exit_cloud, &exit_by_index, &class_requests, &class_accuracy,
       &class_exit_mobile, &class_exit_edge, &class_exit_cloud, &latency_mean, &latency_p50, &latency_p95,
       &latency_p99, &latency_max, &latency_percentiles, &energy_mobile_compute, &energy_mobile_radio,
       &energy_mobile_radio_tail, &energy_mobile_idle, &energy_edge, &energy_cloud, &energy_edge_idle, &energy_cloud_idle,
@@ -169,7 +170,60 @@ nlohmann::ordered_json schema_of(const Node& node) {
   return s;
 }
 
+std::size_t rank_of(const SummaryField* field) {
+  const auto& fields = summary_fields();
+  return static_cast<std::size_t>(std::find(fields.begin(), fields.end(), field) - fields.begin());
+}
+
+// Walks a summary beside the table's tree. `node` is the tree node for `v` (nullptr past a
+// field or off the table); `field` the field `v` lies under once reached (array elements and an
+// Object field's members inherit it); `keys` what a "*", an array index or an Object member
+// added to the field's id.
+void collect(const nlohmann::ordered_json& v, const Node* node, const SummaryField* field, const std::string& path,
+             const std::string& keys, std::size_t max_array, std::vector<SummaryLeaf>& out) {
+  if (node && node->field) {
+    field = node->field;
+    node = nullptr;
+  }
+  auto join = [](const std::string& a, const std::string& b) { return a.empty() ? b : b.empty() ? a : a + "." + b; };
+  if (v.is_object()) {
+    for (const auto& [key, value] : v.items()) {
+      const Node* child = nullptr;
+      bool wildcard = false;
+      if (node) {
+        auto it = node->children.find(key);
+        if (it == node->children.end()) {
+          it = node->children.find("*");
+          wildcard = it != node->children.end();
+        }
+        if (it != node->children.end()) child = it->second.get();
+      }
+      const bool adds_key = field || wildcard;  // an exact key of the tree is part of the field's id already
+      collect(value, child, field, join(path, key), adds_key ? join(keys, key) : keys, max_array, out);
+    }
+  } else if (v.is_array()) {
+    if (v.size() > max_array) return;
+    for (std::size_t i = 0; i < v.size(); ++i)
+      collect(v[i], nullptr, field, join(path, std::to_string(i)), join(keys, std::to_string(i)), max_array, out);
+  } else {
+    const std::string id = field ? join(std::string(field->id), keys) : path;  // off the table: its path
+    out.push_back({field, rank_of(field), path, id, v});
+  }
+}
+
 }  // namespace
+
+std::vector<SummaryLeaf> summary_leaves(const nlohmann::ordered_json& summary, std::size_t max_array) {
+  std::vector<SummaryLeaf> leaves;
+  for (const auto& [key, value] : summary.items()) {
+    if (key == summary::sweep.pointer.substr(1)) continue;
+    auto it = tree().children.find(key);
+    const Node* child = it == tree().children.end() ? nullptr : it->second.get();
+    collect(value, child, nullptr, key, "", max_array, leaves);
+  }
+  std::stable_sort(leaves.begin(), leaves.end(), [](const SummaryLeaf& a, const SummaryLeaf& b) { return a.rank < b.rank; });
+  return leaves;
+}
 
 void put(nlohmann::ordered_json& summary, const SummaryField& field, nlohmann::ordered_json value,
          std::string_view key) {

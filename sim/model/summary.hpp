@@ -29,6 +29,10 @@ using enum SummaryType;
 // clang-format off
 inline constexpr SummaryField requests{"requests", "/requests", Integer, "", true, "requests simulated"};
 inline constexpr SummaryField accuracy{"accuracy", "/accuracy", Number, "fraction", true, "share of requests answered with the true class (over requests; samples are reused round-robin)"};
+inline constexpr SummaryField accuracy_unique{"accuracy_unique", "/accuracy_unique", Number, "fraction", true, "share of the distinct samples served answered with their true class, each sample counted once with its first request (a lost request counts wrong)"};
+inline constexpr SummaryField samples_unique{"samples_unique", "/samples_unique", Integer, "", true, "distinct samples served (the n of accuracy_unique)"};
+inline constexpr SummaryField accuracy_unique_low{"accuracy_unique_ci95_low", "/accuracy_unique_ci95/low", Number, "fraction", true, "Wilson 95 % interval of accuracy_unique, lower end"};
+inline constexpr SummaryField accuracy_unique_high{"accuracy_unique_ci95_high", "/accuracy_unique_ci95/high", Number, "fraction", true, "Wilson 95 % interval of accuracy_unique, upper end"};
 inline constexpr SummaryField exit_mobile{"exit_mobile", "/exit_fraction/mobile", Number, "fraction", true, "share of requests that ended at an exit computed on the device"};
 inline constexpr SummaryField exit_edge{"exit_edge", "/exit_fraction/edge", Number, "fraction", true, "share of requests that ended at an exit computed on an edge server"};
 inline constexpr SummaryField exit_cloud{"exit_cloud", "/exit_fraction/cloud", Number, "fraction", true, "share of requests that ended at an exit computed in the cloud"};
@@ -130,6 +134,19 @@ bool has(const Json& summary, const SummaryField& field) {
 // What is wrong with a summary against the table: keys it lacks, keys the table does not
 // define, values of the wrong type (empty: none).
 std::vector<std::string> check_summary(const nlohmann::json& summary);
+
+// A summary's scalar values in the table's order (a field's classes or servers in the order the
+// summary has them): what summary.csv, metrics.csv and compare.csv are made of.
+struct SummaryLeaf {
+  const SummaryField* field;  // nullptr for a key the table does not define (kept, last)
+  std::size_t rank;           // the field's position in summary_fields() (table size when unknown)
+  std::string path;           // dotted path (summary.csv's column): "latency_s.p95", "by_class.cat.accuracy"
+  std::string id;             // stable id: "latency_p95_s", "class_accuracy.cat", "exit_fraction_by_exit.0"
+  nlohmann::ordered_json value;
+};
+// Arrays longer than `max_array` (the latency percentiles) are left out, as is "sweep" (the
+// swept values are config values: results tables take them from config.json).
+std::vector<SummaryLeaf> summary_leaves(const nlohmann::ordered_json& summary, std::size_t max_array = 16);
 
 // experiments/summary.schema.json: a JSON Schema (2020-12) of summary.json built from the table.
 nlohmann::ordered_json summary_json_schema();
