@@ -61,3 +61,43 @@ TEST_CASE("config errors name the JSON path and what was expected", "[config][ba
   bits["energy"] = {{"pj_per_mac", {{"3", 1.0}}}};
   CHECK_THROWS_WITH(parse_experiment(bits, kPath), Contains("/energy/pj_per_mac: expected bit widths"));
 }
+
+TEST_CASE("a command-line --set policy.name=X drops the params written for the config's policy", "[config]") {
+  const std::string note = "--set policy.name=\"max_softmax\": the config's policy.params {\"thresholds\":0.25} were "
+                           "for \"entropy\" and are dropped; give the new policy's with --set policy.params.KEY=VALUE, "
+                           "or set it whole with --set 'policy={...}'";
+  SECTION("a policy without parameters runs") {
+    auto c = quickstart();
+    CHECK_FALSE(apply_command_line_overrides(c, {"policy.name=all-on-edge"}).empty());
+    CHECK(c["policy"] == nlohmann::json{{"name", "all-on-edge"}});
+    CHECK_NOTHROW(parse_experiment(c, kPath));
+  }
+  SECTION("params set on the command line are kept, before or after the name") {
+    for (const auto& overrides : {std::vector<std::string>{"policy.params.thresholds=0.9", "policy.name=max_softmax"},
+                                  std::vector<std::string>{"policy.name=max_softmax", "policy.params.thresholds=0.9"}}) {
+      auto c = quickstart();
+      CHECK(apply_command_line_overrides(c, overrides) == note);
+      CHECK(c["policy"] == nlohmann::json{{"name", "max_softmax"}, {"params", {{"thresholds", 0.9}}}});
+    }
+  }
+  SECTION("the same name, or the policy set whole, keeps everything as given") {
+    auto same = quickstart();
+    CHECK(apply_command_line_overrides(same, {"policy.name=entropy"}).empty());
+    CHECK(same["policy"]["params"]["thresholds"] == 0.25);
+    auto whole = quickstart();
+    CHECK(apply_command_line_overrides(whole, {"policy={\"name\":\"max_softmax\",\"params\":{\"thresholds\":0.8}}"}).empty());
+    CHECK(whole["policy"]["params"]["thresholds"] == 0.8);
+  }
+  SECTION("on the command line: the note, then the new policy's own message for what it lacks") {
+    auto r = testing::run_cli("validate " + kPath + " --set policy.name=max_softmax");
+    CHECK(r.status == 2);
+    CHECK(r.err == "tiersim: note: " + note + "\ntiersim: error: " + kPath +
+                       ": /policy/params: expected a key \"thresholds\"\n");
+  }
+  SECTION("params for a policy that reads none: one line saying nothing is read there") {
+    auto r = testing::run_cli("validate " + kPath + " --set 'policy={\"name\":\"all-on-edge\",\"params\":{\"thresholds\":1}}'");
+    CHECK(r.status == 2);
+    CHECK(r.err == "tiersim: error: " + kPath +
+                       ": /policy/params/thresholds: unknown key (nothing is read here: expected an empty object)\n");
+  }
+}

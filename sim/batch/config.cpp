@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <algorithm>
 #include <filesystem>
 
 #include "model/arrivals/arrival.hpp"
@@ -68,6 +69,32 @@ void apply_override(nlohmann::json& config, const std::string& assignment) {
     start = dot + 1;
   }
   *node = value;
+}
+
+std::string apply_command_line_overrides(nlohmann::json& config, const std::vector<std::string>& overrides) {
+  const auto path_of = [](const std::string& o) { return o.substr(0, o.find('=')); };
+  const auto policy_name = [](const nlohmann::json& c) {
+    const nlohmann::json* name = c.is_object() && c.contains("policy") && c["policy"].is_object() &&
+                                         c["policy"].contains("name") ? &c["policy"]["name"] : nullptr;
+    return name ? *name : nlohmann::json();
+  };
+  const nlohmann::json before = policy_name(config);
+  const bool had_params = config.is_object() && config.contains("policy") && config["policy"].is_object() &&
+                          config["policy"].contains("params");
+  const nlohmann::json dropped = had_params ? config["policy"]["params"] : nlohmann::json();
+  for (const auto& o : overrides) apply_override(config, o);
+  const bool renamed = std::any_of(overrides.begin(), overrides.end(),
+                                   [&](const std::string& o) { return path_of(o) == "policy.name"; }) &&
+                       policy_name(config) != before;
+  const bool whole = std::any_of(overrides.begin(), overrides.end(), [&](const std::string& o) { return path_of(o) == "policy"; });
+  if (!renamed || whole || !had_params) return "";
+  // Rebuild the params from the overrides alone, in their order.
+  config["policy"].erase("params");
+  for (const auto& o : overrides)
+    if (const std::string p = path_of(o); p == "policy.params" || p.rfind("policy.params.", 0) == 0) apply_override(config, o);
+  return fmt::format("--set policy.name={}: the config's policy.params {} were for {} and are dropped; give the new "
+                     "policy's with --set policy.params.KEY=VALUE, or set it whole with --set 'policy={{...}}'",
+                     policy_name(config).dump(), dropped.dump(), before.dump());
 }
 
 static std::string resolve(const std::string& base_dir, JsonReader r) {

@@ -25,6 +25,13 @@ struct Experiment : RunSpec {
 // Applies "a.b.c=JSON" overrides (from the command line) to a raw config.
 void apply_override(nlohmann::json& config, const std::string& assignment);
 
+// Applies the command line's --set overrides in order. One rule more than apply_override: when
+// they name another policy (policy.name) and do not set the policy whole, the config's
+// policy.params, written for the old policy, are dropped (entropy's thresholds mean something
+// else to max_softmax, and all-on-edge takes none); params the overrides set are kept. Returns a
+// note saying so ("" when nothing was dropped).
+std::string apply_command_line_overrides(nlohmann::json& config, const std::vector<std::string>& overrides);
+
 // Parses and checks a config. Unknown keys and bad values throw InputError with the JSON path.
 Experiment parse_experiment(const nlohmann::json& config, const std::string& config_path);
 

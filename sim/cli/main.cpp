@@ -153,7 +153,8 @@ struct Command {
 
 nlohmann::json config_with_overrides(const std::string& path, const std::vector<std::string>& overrides) {
   auto config = read_json_file(path);
-  for (const auto& o : overrides) apply_override(config, o);
+  if (const std::string note = apply_command_line_overrides(config, overrides); !note.empty())
+    fmt::print(stderr, "tiersim: note: {}\n", note);
   return config;
 }
 

@@ -184,8 +184,11 @@ void JsonReader::reject_unknown_keys() const {
   std::vector<std::string> known(read_keys_.begin(), read_keys_.end());
   for (const auto& [k, v] : value_.items())
     if (!read_keys_.count(k))
-      throw InputError(fmt::format("{}: {}: unknown key (expected one of: {})", file_, child_path(k),
-                                   fmt::join(known, ", ")));
+      throw InputError(known.empty()
+                           ? fmt::format("{}: {}: unknown key (nothing is read here: expected an empty object)", file_,
+                                         child_path(k))
+                           : fmt::format("{}: {}: unknown key (expected one of: {})", file_, child_path(k),
+                                         fmt::join(known, ", ")));
 }
 
 }  // namespace tiersim
