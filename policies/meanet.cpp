@@ -85,7 +85,7 @@ class Meanet : public Policy {
 
  private:
   // The extension's answer and its confidence, restricted to the hard classes.
-  std::pair<int, float> extension_answer(const Trace& trace, int sample) const {
+  std::pair<int, double> extension_answer(const Trace& trace, int sample) const {
     if (!trace.has_probabilities())
       return {trace.prediction(sample, extension_exit_), trace.confidence(sample, extension_exit_)};
     const auto& p = trace.probability[extension_exit_];

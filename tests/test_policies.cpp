@@ -5,6 +5,7 @@
 // The profile lets the mobile run stage 0, the edge stages 0-1, the cloud stages 0-2.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <filesystem>
 
 #include "io/dynamics.hpp"
@@ -376,4 +377,31 @@ TEST_CASE("a trace can declare the classes an exit covers and MEANet takes them 
   sidecar["exit_classes"] = {{"1", {"z"}}};
   testing::write_file(dir + "/t.json", sidecar.dump());
   CHECK_THROWS_WITH(load_trace(dir + "/t.csv"), Contains("t.json: /exit_classes/1: expected class names"));
+}
+
+TEST_CASE("a threshold equal to a sample's own value decides as the rule's comparison says", "[policy][precision]") {
+  // 0.9 and 0.35 are not binary fractions: stored as float32 they would be 0.899999976 and
+  // 0.349999994, and ">= 0.9" would keep going while "< 0.35" would exit. Stored as written
+  // (doubles, traces/FORMAT.md), a tie decides as in the published rule.
+  auto dir = testing::scratch_dir("threshold_ties");
+  testing::write_file(dir + "/t.csv",
+                      "sample,exit,label,prediction,confidence,entropy\n"
+                      "0,0,0,0,0.9,0.35\n0,1,0,0,0.93,0.3\n0,2,0,0,0.97,0.1\n");
+  testing::write_file(dir + "/t.json", R"({"dataset": "d", "model": "m", "source": "s",
+                                          "classes": ["a", "b", "c"], "exits": ["mobile", "edge", "cloud"]})");
+  Fixture f;
+  f.trace = load_trace(dir + "/t.csv");
+  CHECK(f.trace.confidence(0, 0) == 0.9);
+  CHECK(f.trace.entropy(0, 0) == 0.35);
+  // max softmax >= threshold: the tie exits; the next double above it does not.
+  CHECK(walk(f, *make("max_softmax", {{"thresholds", {0.9, 1.0, 0.0}}}, f), 0).exit == 0);
+  CHECK(walk(f, *make("max_softmax", {{"thresholds", {std::nextafter(0.9, 1.0), 1.0, 0.0}}}, f), 0).exit == 2);
+  // entropy < threshold: the tie goes on; the next double above it exits.
+  CHECK(walk(f, *make("entropy", {{"thresholds", {0.35, 0.0, 1.0}}}, f), 0).exit == 2);
+  CHECK(walk(f, *make("entropy", {{"thresholds", {std::nextafter(0.35, 1.0), 0.0, 1.0}}}, f), 0).exit == 0);
+  // The trace is written back exactly (shortest round-trip digits).
+  write_trace(f.trace, dir + "/back.csv");
+  const Trace back = load_trace(dir + "/back.csv");
+  CHECK((back.confidence == f.trace.confidence).all());
+  CHECK((back.entropy == f.trace.entropy).all());
 }

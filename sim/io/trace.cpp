@@ -21,9 +21,9 @@ std::string sidecar_path(const std::string& csv_path) {
   return p.replace_extension(".json").string();
 }
 
-float binary_entropy(float p) {
+double binary_entropy(double p) {
   auto term = [](double x) { return x > 0 ? -x * std::log(x) : 0.0; };
-  return static_cast<float>(term(p) + term(1.0 - p));
+  return term(p) + term(1.0 - p);
 }
 
 // Mean of per-sample values over the samples of `split` ("" = all samples).
@@ -111,9 +111,9 @@ struct Row {
   int exit;
   int label;
   int prediction;
-  float confidence;
-  float entropy;
-  std::vector<float> probs;
+  double confidence;
+  double entropy;
+  std::vector<double> probs;
   std::string split;
 };
 }  // namespace
@@ -158,18 +158,18 @@ Trace load_trace(const std::string& csv_path) {
         csv.fail(fmt::format("{} {} is outside the {} classes (expected 0..{})", name, v, classes, classes - 1));
     double conf = csv.real(c_conf);
     if (!(conf >= 0.0 && conf <= 1.0)) csv.fail(fmt::format("confidence {} is not in [0, 1]", conf));
-    row.confidence = static_cast<float>(conf);
+    row.confidence = conf;
     row.entropy = NAN;
     if (c_entropy >= 0) {
       double h = csv.real(static_cast<std::size_t>(c_entropy));
       if (!(h >= 0.0 && h <= std::log(classes) + 1e-4))
         csv.fail(fmt::format("entropy {} is not in [0, ln {}]", h, classes));
-      row.entropy = static_cast<float>(h);
+      row.entropy = h;
     }
     for (auto c : c_prob) {
       double p = csv.real(c);
       if (!(p >= 0.0 && p <= 1.0)) csv.fail(fmt::format("probability {} is not in [0, 1]", p));
-      row.probs.push_back(static_cast<float>(p));
+      row.probs.push_back(p);
     }
     if (c_split >= 0) row.split = std::string(csv.text(static_cast<std::size_t>(c_split)));
     auto& rows = by_sample[id];
@@ -191,8 +191,8 @@ Trace load_trace(const std::string& csv_path) {
   t.confidence.resize(n, exits);
   t.split.assign(n, "");
   const bool entropy_column = c_entropy >= 0;
-  FloatMatrix entropy(n, exits);
-  if (!c_prob.empty()) t.probability.assign(exits, FloatMatrix(n, classes));
+  RealMatrix entropy(n, exits);
+  if (!c_prob.empty()) t.probability.assign(exits, RealMatrix(n, classes));
   for (int s = 0; s < n; ++s) {
     const auto& rows = by_sample[t.sample_ids[s]];
     if (static_cast<int>(rows.size()) != exits)
@@ -209,12 +209,12 @@ Trace load_trace(const std::string& csv_path) {
   }
   // Two classes: the whole softmax follows from the max, p = (conf for the prediction, 1 - conf).
   if (!t.has_probabilities() && classes == 2) {
-    t.probability.assign(exits, FloatMatrix(n, 2));
+    t.probability.assign(exits, RealMatrix(n, 2));
     t.probability_derived = true;
     for (int e = 0; e < exits; ++e)
       for (int s = 0; s < n; ++s) {
         t.probability[e](s, t.prediction(s, e)) = t.confidence(s, e);
-        t.probability[e](s, 1 - t.prediction(s, e)) = 1.0f - t.confidence(s, e);
+        t.probability[e](s, 1 - t.prediction(s, e)) = 1.0 - t.confidence(s, e);
       }
   }
   // Entropy: given, or computed from the probabilities (exact for 2 classes, see above).
@@ -224,7 +224,7 @@ Trace load_trace(const std::string& csv_path) {
     t.entropy.resize(n, exits);
     for (int e = 0; e < exits; ++e) {
       const auto& p = t.probability[e];
-      t.entropy.col(e) = -(p * (p.max(1e-30f)).log()).rowwise().sum();
+      t.entropy.col(e) = -(p * (p.max(1e-300)).log()).rowwise().sum();
     }
   }
   return t;

@@ -11,7 +11,10 @@
 namespace tiersim {
 
 using IntMatrix = Eigen::Array<int, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
-using FloatMatrix = Eigen::Array<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
+// Confidences, entropies and probabilities are doubles: a threshold equal to a sample's own value
+// must decide as the published rule does on the value written in the trace (float32 would round
+// 0.9 to 0.899999976 and flip ">= 0.9"). traces/FORMAT.md, "Precision".
+using RealMatrix = Eigen::Array<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
 
 struct TraceMeta {
   std::vector<std::string> class_names;
@@ -33,9 +36,9 @@ struct Trace {
   std::vector<std::string> split;     // per sample; empty strings when the trace has no split column
   Eigen::ArrayXi label;               // per sample
   IntMatrix prediction;               // samples x exits
-  FloatMatrix confidence;             // samples x exits, max softmax
-  FloatMatrix entropy;                // samples x exits (natural log); 0x0 when not derivable
-  std::vector<FloatMatrix> probability;  // per exit: samples x classes; empty when absent
+  RealMatrix confidence;             // samples x exits, max softmax
+  RealMatrix entropy;                // samples x exits (natural log); 0x0 when not derivable
+  std::vector<RealMatrix> probability;  // per exit: samples x classes; empty when absent
   bool probability_derived = false;      // computed from max softmax (2 classes), not read
 
   int samples() const { return static_cast<int>(label.size()); }
@@ -66,6 +69,6 @@ void write_trace(const Trace& trace, const std::string& csv_path);
 void assign_split(Trace& trace, double fraction, std::uint64_t seed);
 
 // Entropy (natural log) of a binary softmax from its max probability: exact for 2 classes.
-float binary_entropy(float max_prob);
+double binary_entropy(double max_prob);
 
 }  // namespace tiersim

@@ -20,7 +20,7 @@ namespace {
 
 struct Cell {
   int prediction;
-  float confidence;
+  double confidence;
 };
 
 // Builds a canonical trace from per-sample, per-exit cells; checks completeness.
@@ -53,7 +53,7 @@ Trace assemble(const std::string& path, std::map<long long, std::pair<int, std::
       t.prediction.minCoeff() < 0)
     throw InputError(fmt::format("{}: a label or prediction is outside the {} classes", path, classes));
   t.meta = std::move(meta);
-  if (classes == 2) t.entropy = t.confidence.unaryExpr([](float p) { return binary_entropy(p); });
+  if (classes == 2) t.entropy = t.confidence.unaryExpr([](double p) { return binary_entropy(p); });
   return t;
 }
 
@@ -66,10 +66,10 @@ TraceMeta meta_from(const ImportOptions& opt) {
   return meta;
 }
 
-float checked_confidence(const CsvReader& csv, std::size_t col) {
+double checked_confidence(const CsvReader& csv, std::size_t col) {
   double c = csv.real(col);
   if (!(c >= 0.0 && c <= 1.0)) csv.fail(fmt::format("confidence {} is not in [0, 1]", c));
-  return static_cast<float>(c);
+  return c;
 }
 
 Trace import_long(const std::string& path, const ImportOptions& opt) {
