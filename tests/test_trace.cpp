@@ -87,6 +87,70 @@ TEST_CASE("the wide importer reads branches, class names and measured branch tim
   CHECK(t.exit_accuracy(1) == 1.0);
 }
 
+TEST_CASE("the long importer keeps entropy, probabilities and split, also under other column names",
+          "[trace][import]") {
+  auto dir = testing::scratch_dir("import_long_optional");
+  // Three classes, two exits; the probabilities of sample 7 at exit 1 are (0.1, 0.7, 0.2).
+  const std::string rows = "7,0,0.5,1,1,0.9,0.3,0.5,0.2,test\n7,1,0.7,1,1,0.8,0.1,0.7,0.2,test\n"
+                           "3,0,0.6,0,2,0.85,0.6,0.3,0.1,calibration\n3,1,0.5,2,2,0.95,0.25,0.25,0.5,calibration\n";
+  testing::write_file(dir + "/plain.csv", "Sample_ID,Exit,Confidence,Prediction,Label,entropy,p0,p1,p2,split\n" + rows);
+  testing::write_file(dir + "/mapped.csv", "id,layer,conf,pred,y,H,prob_0,prob_1,prob_2,fold\n" + rows);
+  ImportOptions mapped{"long", {}, "toy", "toy", "test",
+                       {{"sample", "id"}, {"exit", "layer"}, {"confidence", "conf"}, {"prediction", "pred"},
+                        {"label", "y"}, {"entropy", "H"}, {"probabilities", "prob_"}, {"split", "fold"}}};
+  for (const Trace& t : {import_trace(dir + "/plain.csv", ImportOptions{"long", {}, "toy", "toy", "test"}),
+                         import_trace(dir + "/mapped.csv", mapped)}) {
+    REQUIRE(t.classes() == 3);
+    REQUIRE(t.has_entropy());
+    REQUIRE(t.has_probabilities());
+    CHECK(t.entropy(1, 1) == 0.8);  // sample 7 (row 1), exit 1
+    CHECK(t.probability[1](1, 1) == 0.7);
+    CHECK(t.split == std::vector<std::string>{"calibration", "test"});
+    // Written and read back: the same values, an entropy policy can use it.
+    write_trace(t, dir + "/out.csv");
+    Trace back = load_trace(dir + "/out.csv");
+    CHECK((back.entropy == t.entropy).all());
+    CHECK((back.probability[1] == t.probability[1]).all());
+    CHECK(back.split == t.split);
+    CHECK(back.samples_in("test").size() == 1);
+  }
+  // Refusals name the file and line, or the option.
+  testing::write_file(dir + "/sum.csv", "Sample_ID,Exit,Confidence,Prediction,Label,p0,p1\n1,0,0.6,0,0,0.6,0.5\n");
+  CHECK_THROWS_WITH(import_trace(dir + "/sum.csv", ImportOptions{"long", {}, "t", "t", "t"}),
+                    dir + "/sum.csv:2: probabilities sum to 1.1 (expected 1 within 1e-3: a softmax)");
+  testing::write_file(dir + "/split.csv",
+                      "Sample_ID,Exit,Confidence,Prediction,Label,split\n1,0,0.6,0,0,test\n1,1,0.6,0,0,calibration\n");
+  CHECK_THROWS_WITH(import_trace(dir + "/split.csv", ImportOptions{"long", {}, "t", "t", "t"}),
+                    dir + "/split.csv:3: sample 1 has split \"calibration\" here but \"test\" on another row");
+  CHECK_THROWS_WITH(import_trace(dir + "/plain.csv", ImportOptions{"long", {}, "t", "t", "t", {{"confidance", "c"}}}),
+                    "--column confidance=c: no column role \"confidance\" in the long layout (expected one of: "
+                    "confidence, entropy, exit, label, prediction, probabilities, sample, split)");
+  CHECK_THROWS_WITH(import_trace(dir + "/plain.csv", ImportOptions{"long", {"a", "b"}, "t", "t", "t"}),
+                    dir + "/plain.csv: 3 probability columns but 2 classes (expected one column per class)");
+}
+
+TEST_CASE("the wide importer needs no timing columns and keeps per-branch entropy and probabilities",
+          "[trace][import]") {
+  auto dir = testing::scratch_dir("import_wide_optional");
+  testing::write_file(dir + "/in.csv",
+                      ",target,conf_branch_1,prediction_branch_1,entropy_branch_1,p0_branch_1,p1_branch_1,"
+                      "conf_branch_2,prediction_branch_2,entropy_branch_2,p0_branch_2,p1_branch_2,split\n"
+                      "0,1,0.7,1,0.61,0.3,0.7,0.9,1,0.33,0.1,0.9,test\n"
+                      "1,0,0.8,0,0.5,0.8,0.2,0.6,0,0.67,0.6,0.4,calibration\n");
+  Trace t = import_trace(dir + "/in.csv", ImportOptions{"wide", {}, "toy", "toy", "test"});
+  REQUIRE(t.exits() == 2);
+  CHECK(t.meta.exit_time_s.empty());
+  CHECK(t.entropy(0, 1) == 0.33);
+  CHECK(t.probability[1](1, 0) == 0.6);
+  CHECK(t.split == std::vector<std::string>{"test", "calibration"});
+  testing::write_file(dir + "/some_times.csv",
+                      ",target,conf_branch_1,prediction_branch_1,delta_inf_time_branch_1,conf_branch_2,"
+                      "prediction_branch_2\n0,1,0.7,1,0.01,0.9,1\n");
+  CHECK_THROWS_WITH(import_trace(dir + "/some_times.csv", ImportOptions{"wide", {}, "t", "t", "t"}),
+                    dir + "/some_times.csv:1: column delta_inf_time_branch_1 is there, but delta_inf_time_branch_2 is "
+                          "missing: an optional column must be there for every branch or none");
+}
+
 TEST_CASE("shipped traces load and match the per-exit accuracy recorded in their sidecars", "[trace][shipped]") {
   for (const char* name : {"traces/sst2_bert12.csv", "traces/cifar10_mobilenet2.csv"}) {
     Trace t = load_trace(testing::source_path(name));

@@ -214,6 +214,7 @@ std::vector<Command> add_trace(CLI::App& app) {
     ImportOptions import;
     double split_fraction = 0.5;
     std::uint64_t split_seed = 1;
+    std::vector<std::string> column_mappings;
   };
   auto o = std::make_shared<Options>();
   auto* trace = app.add_subcommand("trace", "import and inspect confidence traces");
@@ -226,6 +227,10 @@ std::vector<Command> add_trace(CLI::App& app) {
   imp->add_option("--dataset", o->import.dataset, "dataset name")->required();
   imp->add_option("--model", o->import.model, "model name")->required();
   imp->add_option("--source", o->import.source, "where the trace comes from")->required();
+  imp->add_option("--column", o->column_mappings,
+                  "ROLE=NAME: read ROLE from the file's column NAME (long: sample, exit, confidence, prediction, "
+                  "label, entropy, split, probabilities = prefix of PREFIX0..; wide: patterns with {b} for the "
+                  "branch, {k} for the class, e.g. probabilities=prob_{k}_b{b}); see traces/FORMAT.md");
   auto* info = trace->add_subcommand("info", "print samples, exits, classes, per-exit accuracy and confidence");
   info->add_option("file", o->in, "trace CSV")->required();
   auto* split = trace->add_subcommand("split", "mark samples calibration/test (a seeded draw per sample id)");
@@ -236,6 +241,12 @@ std::vector<Command> add_trace(CLI::App& app) {
   split->add_option("--seed", o->split_seed, "seed of the draw");
   return {{imp,
            [o] {
+             for (const auto& mapping : o->column_mappings) {
+               const auto eq = mapping.find('=');
+               if (eq == std::string::npos || eq == 0)
+                 throw InputError(fmt::format("--column {}: expected ROLE=NAME, e.g. confidence=max_prob", mapping));
+               o->import.columns[mapping.substr(0, eq)] = mapping.substr(eq + 1);
+             }
              write_trace(import_trace(o->in, o->import), o->out);
              print_trace_info(o->out);
              return 0;
