@@ -58,6 +58,13 @@ class Meanet : public Policy {
     if (extension_exit_ >= trace.exits())
       throw InputError(fmt::format("{}/extension_exit: expected an exit below the trace's {}", where_, trace.exits()));
     require_entropy(trace, "meanet");
+    warnings_.clear();
+    // MEANet splits the classes into easy and hard ones; with 2 or 3 the extension's hard set is
+    // one or two classes and the easy/hard/complex routing is close to meaningless.
+    if (trace.classes() < 4)
+      warnings_.push_back(fmt::format("policy \"meanet\" on {}: {} classes (its easy/hard split was designed for many, "
+                                      "e.g. 10 on Fashion-MNIST; with fewer than 4 the hard set is one or two classes)",
+                                      trace.path, trace.classes()));
     const auto& target = profile.tiers[index(cloud_)];
     if (!target.full_model && target.first < 0)
       throw InputError(fmt::format("{}: /tiers/{}: policy \"meanet\" sends complex inputs there, but it runs nothing",
@@ -75,6 +82,8 @@ class Meanet : public Policy {
     }
     check_extension_predictions(trace);
   }
+
+  std::vector<std::string> warnings() const override { return warnings_; }
 
   nlohmann::json describe() const override {
     nlohmann::json hard = nlohmann::json::array();
@@ -157,6 +166,7 @@ class Meanet : public Policy {
   std::string calibration_split_, hard_from_;
   nlohmann::json hard_param_;
   std::vector<bool> is_hard_;
+  std::vector<std::string> warnings_;
   std::vector<std::string> class_names_;
 };
 

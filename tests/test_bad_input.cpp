@@ -332,3 +332,47 @@ TEST_CASE("what the fuzzers found is refused with one line: number overflow, dee
   expect_one_line_error(testing::run_cli("run " + testing::write_config(dir, config) + " -o " + dir + "/out2"),
                         {"d.jsonl:1: invalid JSON: nested deeper than 64 levels (the most tiersim reads)"});
 }
+
+TEST_CASE("implausible platform and profile values are warnings: printed once, recorded, the run goes on",
+          "[bad_input][warnings]") {
+  auto dir = testing::scratch_dir("implausible");
+  // The tiny platform with a 20 W radio, and its profile with a 2e12-MAC last stage.
+  std::string xml = testing::read_text(source_path("tests/data/tiny_platform.xml"));
+  for (auto at = xml.find("\"radio_tx_w\" value=\"1.0\""); at != std::string::npos;
+       at = xml.find("\"radio_tx_w\" value=\"1.0\"", at))
+    xml.replace(at, 24, "\"radio_tx_w\" value=\"20\"");
+  testing::write_file(dir + "/p.xml", xml);
+  auto profile = testing::read_json(source_path("tests/data/tiny.profile.json"));
+  profile["stages"][2]["macs"] = 2e12;
+  testing::write_file(dir + "/profile.json", profile.dump());
+  json config = {{"name", "odd"},
+                 {"trace", source_path("tests/data/tiny.csv")},
+                 {"profile", dir + "/profile.json"},
+                 {"platform", dir + "/p.xml"},
+                 {"policy", {{"name", "all-on-mobile"}}},
+                 {"workload", {{"devices", 2}, {"requests", 4}, {"arrival", {{"process", "poisson"}, {"rate_hz", 1}}}}},
+                 {"network", {{"link_bandwidth_Bps", {{"radio*", 100}}}}},
+                 {"simulation", {{"engine", "analytic"}}}};
+  const std::string expected =
+      "tiersim: warning: " + dir + "/p.xml: link radio0 has bandwidth 100 B/s (and 1 more links) below 1 kB/s "
+      "(SimGrid reads bandwidth in bytes/s: \"12.5MBps\" is 100 Mb/s)\n"
+      "tiersim: warning: " + dir + "/p.xml: host phone-0 has radio_tx_w = 20 W (and 1 more values) above 10 W for a "
+      "device radio\n"
+      "tiersim: warning: " + dir + "/profile.json: stage s2 has 2e+12 MACs, above 10^12 for one sample (is the unit "
+      "MACs?)\n";
+  auto path = testing::write_config(dir, config);
+  auto validate = testing::run_cli("validate " + path);
+  CHECK(validate.status == 0);
+  CHECK(validate.err == expected);
+  auto run = testing::run_cli("run " + path + " -o " + dir + "/out");
+  CHECK(run.status == 0);
+  CHECK(run.err == expected);
+  json s = testing::read_json(dir + "/out/runs/odd/summary.json");
+  REQUIRE(s["warnings"].size() == 3);
+  // A sweep prints each once, with how many points had it.
+  config["sweep"] = {{"grid", {{"workload.devices", {1, 2}}}}};
+  auto sweep = testing::run_cli("run " + testing::write_config(dir, config) + " -o " + dir + "/sweep -j 2");
+  CHECK(sweep.status == 0);
+  CHECK_THAT(sweep.err, Contains("MACs?) (2 of the 2 points run)\n"));
+  CHECK(std::count(sweep.err.begin(), sweep.err.end(), '\n') == 3);
+}

@@ -405,3 +405,21 @@ TEST_CASE("a threshold equal to a sample's own value decides as the rule's compa
   CHECK((back.confidence == f.trace.confidence).all());
   CHECK((back.entropy == f.trace.entropy).all());
 }
+
+TEST_CASE("policies warn about what cannot work on this trace", "[policy][warnings]") {
+  Fixture f;
+  // The tiny trace has 3 exits: exiting before the last one (2) needs patience + 1 agreeing
+  // exits among exits 0 and 1. Patience 1: s0 predicts 0 at both; patience 2 never can.
+  CHECK(make("patience", {{"patience", 1}}, f)->warnings().empty());
+  const auto never = make("patience", {{"patience", 2}}, f)->warnings();
+  REQUIRE(never.size() == 1);
+  CHECK(never[0] == "policy \"patience\": patience 2 never exits early on " + f.trace.path +
+                        ": no sample has 3 agreeing exits in a row before the last exit (2), so every request runs "
+                        "to it");
+  // MEANet's easy/hard split on 3 classes.
+  Fixture m = meanet_fixture();
+  const auto meanet = make("meanet", {{"entropy_threshold", 1.0}, {"hard_classes", {"b", "c"}}}, m)->warnings();
+  REQUIRE(meanet.size() == 1);
+  CHECK_THAT(meanet[0], Contains("3 classes (its easy/hard split was designed for many"));
+  CHECK(make("entropy", {{"thresholds", 0.5}}, f)->warnings().empty());
+}

@@ -146,6 +146,21 @@ nlohmann::ordered_json calibrate(const Experiment& experiment, const nlohmann::j
   params[param] = best_value;
   result["value"] = best_value;
   result["calibration"] = evaluate(x, inputs, params, opt.calibration_split, calibration.size());
+  // A chosen point that answers nothing on the device and still costs more than sending every
+  // input to the cloud: early exits do not pay at this target (a reviewer's first question).
+  if (get_number(result["calibration"], summary::exit_mobile, "calibration summary") == 0) {
+    Experiment cloud = x;
+    cloud.policy_name = "all-in-cloud";
+    const double chosen = objective_value(result["calibration"], opt.objective);
+    const double all_in_cloud =
+        objective_value(evaluate(cloud, inputs, nlohmann::json::object(), opt.calibration_split, calibration.size()),
+                        opt.objective);
+    if (chosen > all_in_cloud)
+      result["warnings"].push_back(fmt::format(
+          "{} = {} answers no request on the device and its {} ({:.4g}) is above all-in-cloud's ({:.4g}) on the "
+          "calibration split: at this accuracy target early exits do not pay",
+          param, best_value.dump(), opt.objective, chosen, all_in_cloud));
+  }
   result["evaluation_split"] = opt.evaluation_split;
   result["final_exit_accuracy_evaluation"] = final_exit_accuracy(evaluation);
   result["evaluation"] = evaluate(x, inputs, params, opt.evaluation_split, evaluation.size());

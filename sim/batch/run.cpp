@@ -50,7 +50,7 @@ std::vector<fs::path> completed_runs(const std::string& out_dir) {
   return runs;
 }
 
-void validate_experiment(const Experiment& x) { RunSetup setup(load_run_inputs(x), x); }
+std::vector<std::string> validate_experiment(const Experiment& x) { return RunSetup(load_run_inputs(x), x).warnings; }
 
 nlohmann::ordered_json run_experiment(const Experiment& x, const std::string& out_dir, const nlohmann::json& resolved,
                                       const nlohmann::json& sweep_values) {
@@ -80,6 +80,7 @@ nlohmann::ordered_json run_experiment(const Experiment& x, RunSetup& setup, cons
   auto summary = metrics.summary();
   put(summary, summary::engine, x.engine);
   put(summary, summary::network_model, x.network_model);
+  if (!setup.warnings.empty()) put(summary, summary::warnings, setup.warnings);
   put(summary, summary::policy, x.policy_name);
   if (auto info = setup.policy->describe(); !info.is_null()) put(summary, summary::policy_info, info);
   put(summary, summary::seed, x.seed);

@@ -31,7 +31,8 @@ nlohmann::ordered_json run_experiment(const Experiment& x, RunSetup& setup, cons
 // The completed runs under DIR/runs (folders with a summary.json, not "*.partial"), sorted.
 std::vector<std::filesystem::path> completed_runs(const std::string& out_dir);
 
-// Loads and checks everything a run needs without simulating (for `tiersim validate`).
-void validate_experiment(const Experiment& x);
+// Loads and checks everything a run needs without simulating (for `tiersim validate`);
+// returns the run's warnings (RunSetup::warnings).
+std::vector<std::string> validate_experiment(const Experiment& x);
 
 }  // namespace tiersim

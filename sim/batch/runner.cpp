@@ -8,6 +8,7 @@
 #include <cstring>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -20,7 +21,9 @@
 #include "batch/results_table.hpp"
 #include "batch/run.hpp"
 #include "batch/results_dir.hpp"
+#include "core/json_reader.hpp"
 #include "model/policy.hpp"
+#include "model/summary.hpp"
 
 namespace tiersim {
 
@@ -135,6 +138,22 @@ void check_policies(const std::vector<std::pair<Experiment, const RunPoint*>>& t
   }
 }
 
+// The warnings a point's summary records, counted once per point.
+void count_warnings(const nlohmann::ordered_json& summary, RunnerReport& report) {
+  if (!has(summary, summary::warnings)) return;
+  for (const auto& w : get(summary, summary::warnings, "summary.json")) {
+    auto it = std::find_if(report.warnings.begin(), report.warnings.end(),
+                           [&](const auto& seen) { return seen.first == w.template get<std::string>(); });
+    if (it == report.warnings.end()) report.warnings.emplace_back(w.get<std::string>(), 1);
+    else ++it->second;
+  }
+}
+void count_warnings(const std::string& summary_text, RunnerReport& report) {
+  // A summary this runner's worker just wrote; unreadable (full disk) means no warnings to count.
+  auto parsed = parse_json_text(summary_text, "summary.json");
+  if (parsed && parsed->is_object()) count_warnings(nlohmann::ordered_json::parse(summary_text), report);
+}
+
 }  // namespace
 
 RunnerReport run_points(const std::vector<RunPoint>& points, const nlohmann::json& original_config,
@@ -167,7 +186,8 @@ RunnerReport run_points(const std::vector<RunPoint>& points, const nlohmann::jso
   if (pending.size() == 1) {  // in this process: errors surface as they are, and go to .error as a worker's do
     fs::remove(run_path(dir, pending[0].second->id + ".error"));
     try {
-      run_experiment(pending[0].first, out_dir, pending[0].second->config, pending[0].second->values);
+      count_warnings(run_experiment(pending[0].first, out_dir, pending[0].second->config, pending[0].second->values),
+                     report);
     } catch (const std::exception& e) {
       record_error(dir, pending[0].second->id, e.what());
       throw;
@@ -220,6 +240,7 @@ RunnerReport run_points(const std::vector<RunPoint>& points, const nlohmann::jso
         fs::remove_all(run_path(dir, id + ".partial"), ignored);
         if (!fs::exists(error) && !fs::exists(dir / "runs" / id / "summary.json")) record_error(dir, id, message);
       }
+      if (ok) count_warnings(read_text(dir / "runs" / id / "summary.json"), report);
       progress.done(id, ok);
     }
   };

@@ -1,6 +1,7 @@
 #pragma once
 // Runs the points of an experiment: in this process for a single point, else in parallel
 // worker processes (SimGrid allows one engine per process), with resume and sharding.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,8 @@ struct RunnerOptions {
 struct RunnerReport {
   int ran = 0, skipped = 0, failed = 0;
   std::vector<std::string> failures;  // "id: message"
+  // Each distinct warning of the points run, in the order first seen, and how many points had it.
+  std::vector<std::pair<std::string, int>> warnings;
 };
 
 // Parses every point first (config errors throw InputError before anything runs), then runs.

@@ -111,6 +111,9 @@ int report_run(const std::vector<RunPoint>& points, const RunnerReport& report, 
                report.failed);
   }
   for (const auto& failure : report.failures) fmt::print(stderr, "tiersim: point {}\n", failure);
+  for (const auto& [warning, count] : report.warnings)
+    fmt::print(stderr, "tiersim: warning: {}{}\n", warning,
+               report.ran > 1 ? fmt::format(" ({} of the {} points run)", count, report.ran) : "");
   fmt::print("results in {}/runs/ and {}/summary.csv\n", out_dir, out_dir);
   return report.failed > 0 ? 1 : 0;
 }
@@ -200,7 +203,8 @@ Command add_validate(CLI::App& app) {
             const auto points = expand_sweep(config_with_overrides(o->config, o->overrides), o->config);
             for (const auto& p : points) parse_experiment(p.config, o->config);
             Experiment x = parse_experiment(points.front().config, o->config);
-            validate_experiment(x);  // the inputs, fully, for the first point (one SimGrid engine per process)
+            // The inputs, fully, for the first point (one SimGrid engine per process).
+            for (const auto& warning : validate_experiment(x)) fmt::print(stderr, "tiersim: warning: {}\n", warning);
             fmt::print("{}: valid: {} point{} ({} engine, policy {}, {} devices, {} requests in the first)\n", o->config,
                        points.size(), points.size() == 1 ? "" : "s", x.engine, x.policy_name, x.workload.devices,
                        x.workload.requests);

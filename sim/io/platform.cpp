@@ -212,6 +212,59 @@ int Platform::set_link_bandwidth(const std::string& glob, double bytes_per_s) {
   return matched;
 }
 
+namespace {
+
+// Findings of one kind over many links or hosts (a cluster repeats one value 10 000 times):
+// the first, and how many more.
+struct Finding {
+  std::string first;
+  std::size_t more = 0;
+  void add(std::string what) {
+    if (first.empty()) first = std::move(what);
+    else ++more;
+  }
+  void report(std::vector<std::string>& out, const std::string& path, const char* kind, const char* why) const {
+    if (first.empty()) return;
+    out.push_back(fmt::format("{}: {}{} {}", path, first, more ? fmt::format(" (and {} more {})", more, kind) : "", why));
+  }
+};
+
+}  // namespace
+
+std::vector<std::string> Platform::implausible_values() const {
+  // Bounds of real hardware: 1 kB/s is below any radio's floor; 1 Tb/s (1.25e11 B/s) above
+  // any single link in service; 10 s one-way is beyond a geostationary hop (0.25 s); a phone
+  // or IoT radio draws well under 10 W (Halperin et al. 2010: 802.11n 1.3-2.1 W; Huang et al.,
+  // MobiSys 2012: LTE up to ~3.5 W). A unit slip (bps for Bps, ms for s) lands outside them.
+  Finding slow, fast, late, radio;
+  for (auto* link : simgrid::s4u::Engine::get_instance()->get_all_links()) {
+    // A link meant to take no time (a model without a network) says so: <prop id="ideal" value="true"/>.
+    if (const char* ideal = link->get_property("ideal"); ideal && std::string(ideal) == "true") continue;
+    const double bw = link->get_bandwidth(), lat = link->get_latency();
+    if (bw < 1e3) slow.add(fmt::format("link {} has bandwidth {:g} B/s", link->get_name(), bw));
+    if (bw > 1.25e11) fast.add(fmt::format("link {} has bandwidth {:g} B/s", link->get_name(), bw));
+    if (lat > 10) late.add(fmt::format("link {} has latency {:g} s", link->get_name(), lat));
+  }
+  for (const auto& host : by_role_[index(Tier::Mobile)]) {
+    std::vector<std::pair<std::string, double>> powers{{"radio_tx_w", host.radio_tx_w}, {"radio_rx_w", host.radio_rx_w}};
+    if (host.properties)
+      for (const auto& [key, value] : *host.properties)
+        if (key.rfind("radio.", 0) == 0 && key.size() > 2 && key.compare(key.size() - 2, 2, "_w") == 0) {
+          char* end = nullptr;
+          const double w = std::strtod(value.c_str(), &end);
+          if (end != value.c_str()) powers.emplace_back(key, w);
+        }
+    for (const auto& [key, w] : powers)
+      if (w > 10) radio.add(fmt::format("host {} has {} = {:g} W", host.name, key, w));
+  }
+  std::vector<std::string> out;
+  slow.report(out, path_, "links", "below 1 kB/s (SimGrid reads bandwidth in bytes/s: \"12.5MBps\" is 100 Mb/s)");
+  fast.report(out, path_, "links", "above 1 Tb/s");
+  late.report(out, path_, "links", "above 10 s one way");
+  radio.report(out, path_, "values", "above 10 W for a device radio");
+  return out;
+}
+
 std::string Platform::example_link_ids() const {
   std::vector<std::string> ids;
   for (auto* link : simgrid::s4u::Engine::get_instance()->get_all_links()) ids.push_back(link->get_name());

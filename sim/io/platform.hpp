@@ -90,6 +90,11 @@ class Platform {
   int set_link_bandwidth(const std::string& glob, double bytes_per_s);
   std::string example_link_ids() const;  // a few link ids, for error messages
 
+  // Values no real platform has, as warnings (one line each, the run goes on): a link below
+  // 1 kB/s or above 1 Tb/s, a latency above 10 s, a radio power above 10 W (radio_tx_w,
+  // radio_rx_w, radio.*_w). Links after the config's bandwidth overrides.
+  std::vector<std::string> implausible_values() const;
+
   // Throws InputError naming the file when no host has the role.
   void require_role(Tier role, const std::string& needed_by) const;
 

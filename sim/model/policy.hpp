@@ -98,6 +98,10 @@ class Policy {
   virtual void prepare(const Trace&, const ModelProfile&) {}
   // What prepare() derived, for the run's summary (null when nothing).
   virtual nlohmann::json describe() const { return nullptr; }
+  // What looks wrong about this policy on this trace, found by prepare(): one line each,
+  // reported as warnings (the run goes on), e.g. a patience no sample can reach before the
+  // last exit.
+  virtual std::vector<std::string> warnings() const { return {}; }
   // Per-sample detail of what prepare() derived, as CSV text for the run's folder (file name ->
   // contents; e.g. DIMEC-DC's pools.csv, which the data-cartography map draws). Default: none.
   virtual std::map<std::string, std::string> state_files() const { return {}; }

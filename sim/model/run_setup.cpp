@@ -23,6 +23,23 @@ static std::unique_ptr<Policy> prepared_policy(const RunSpec& spec, const Trace&
   return policy;
 }
 
+namespace {
+
+// What the inputs hold that no real system has (warnings, not errors: a thought experiment may
+// want them). 10^12 MACs is ~50x a ResNet-152 (11.5 GMAC) times a batch of 16; a unit slip
+// (MACs for kMACs) lands above it.
+std::vector<std::string> implausible_values(const Platform& platform, const ModelProfile& profile, const Policy& policy) {
+  std::vector<std::string> out = platform.implausible_values();
+  for (const auto& stage : profile.stages)
+    if (stage.macs > 1e12)
+      out.push_back(fmt::format("{}: stage {} has {:g} MACs, above 10^12 for one sample (is the unit MACs?)",
+                                profile.path, stage.name, stage.macs));
+  for (auto& w : policy.warnings()) out.push_back(std::move(w));
+  return out;
+}
+
+}  // namespace
+
 RunSetup::RunSetup(std::shared_ptr<RunInputs> loaded, const RunSpec& spec)
     : inputs(std::move(loaded)),
       trace(inputs->trace),
@@ -38,7 +55,8 @@ RunSetup::RunSetup(std::shared_ptr<RunInputs> loaded, const RunSpec& spec)
       power(platform, spec.workload.devices, spec.accounting),
       walk{trace, profile, *policy, spec.seed, spec.workload.result_bytes},
       needs(policy->needs()),
-      estimator(profile, platform, network, spec.workload.deadline_s) {
+      estimator(profile, platform, network, spec.workload.deadline_s),
+      warnings(implausible_values(platform, profile, *policy)) {
   if (spec.accounting.compute != ComputeEnergy::HostPower) return;
   std::vector<const HostInfo*> hosts;  // every host the run computes on: devices, then servers
   for (int d = 0; d < topology.devices(); ++d) hosts.push_back(&topology.device(d));

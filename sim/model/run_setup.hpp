@@ -61,6 +61,9 @@ struct RunSetup {
   WalkSetup walk;
   PolicyNeeds needs;         // what the policy reads besides the trace row (policy->needs())
   StateEstimator estimator;  // the estimates in the SystemState both engines give the policy
+  // Implausible values the run goes on with (platform, profile, policy on this trace): one line
+  // each, recorded in the summary and printed once per distinct line by the command line.
+  std::vector<std::string> warnings;
 
   // Tells the policy that a request ended (policies that learn from feedback only).
   void observe(const RequestRecord& rec) {

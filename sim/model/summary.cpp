@@ -27,7 +27,7 @@ const std::vector<const SummaryField*>& summary_fields() {
       &dropped_on_device, &lost_fraction, &lost_to_failures, &resent_after_failures, &slo_deadline, &slo_violation,
       &server_tier, &server_workers, &server_requests, &server_utilisation, &server_mean_queue, &server_p95_queue,
       &server_max_queue, &server_dropped, &server_mean_batch, &selection_note, &state, &engine, &network_model,
-      &policy, &policy_info, &seed, &version, &git_commit, &sweep, &wall_time};
+      &warnings, &policy, &policy_info, &seed, &version, &git_commit, &sweep, &wall_time};
   return fields;
 }
 
@@ -71,6 +71,8 @@ bool type_matches(const Json& v, SummaryType type) {
     case SummaryType::Object: return v.is_object();
     case SummaryType::NumberArray:
       return v.is_array() && std::all_of(v.begin(), v.end(), [](const auto& x) { return x.is_number(); });
+    case SummaryType::StringArray:
+      return v.is_array() && std::all_of(v.begin(), v.end(), [](const auto& x) { return x.is_string(); });
   }
   return false;
 }
@@ -82,6 +84,7 @@ const char* type_name(SummaryType type) {
     case SummaryType::String: return "a string";
     case SummaryType::Object: return "an object";
     case SummaryType::NumberArray: return "an array of numbers";
+    case SummaryType::StringArray: return "an array of strings";
   }
   return "?";
 }
@@ -147,7 +150,8 @@ nlohmann::ordered_json schema_of(const Node& node) {
         {SummaryType::Integer, {{"type", "integer"}}},
         {SummaryType::String, {{"type", "string"}}},
         {SummaryType::Object, {{"type", "object"}}},
-        {SummaryType::NumberArray, {{"type", "array"}, {"items", {{"type", "number"}}}}}};
+        {SummaryType::NumberArray, {{"type", "array"}, {"items", {{"type", "number"}}}}},
+        {SummaryType::StringArray, {{"type", "array"}, {"items", {{"type", "string"}}}}}};
     s = types.at(f->type);
     s["description"] = f->unit.empty() ? std::string(f->description)
                                        : fmt::format("{} [{}]", f->description, f->unit);
@@ -201,6 +205,10 @@ void collect(const nlohmann::ordered_json& v, const Node* node, const SummaryFie
       const bool adds_key = field || wildcard;  // an exact key of the tree is part of the field's id already
       collect(value, child, field, join(path, key), adds_key ? join(keys, key) : keys, max_array, out);
     }
+  } else if (v.is_array() && field && field->type == SummaryType::StringArray) {
+    std::string text;  // one cell: "first; second"
+    for (const auto& item : v) text += (text.empty() ? "" : "; ") + item.template get<std::string>();
+    out.push_back({field, rank_of(field), path, join(std::string(field->id), keys), text});
   } else if (v.is_array()) {
     if (v.size() > max_array) return;
     for (std::size_t i = 0; i < v.size(); ++i)

@@ -13,7 +13,7 @@
 
 namespace tiersim {
 
-enum class SummaryType { Number, Integer, String, NumberArray, Object };
+enum class SummaryType { Number, Integer, String, NumberArray, StringArray, Object };
 
 struct SummaryField {
   std::string_view id;       // stable short name: compare.csv's column, plot.py's handle
@@ -99,6 +99,7 @@ inline constexpr SummaryField server_dropped{"server_dropped", "/servers/*/dropp
 inline constexpr SummaryField server_mean_batch{"server_mean_batch", "/servers/*/mean_batch", Number, "", true, "requests per service (batch size; 1 without batching)"};
 inline constexpr SummaryField selection_note{"selection_note", "/selection_note", String, "", false, "how the engine applied the selection rule when it could not as configured (analytic engine: no load)"};
 inline constexpr SummaryField state{"state", "/state", String, "", false, "how the policy saw the system's state (policies that read it): simulated (queues at each decision's instant) or zero-load (analytic engine: no queues, no backlog)"};
+inline constexpr SummaryField warnings{"warnings", "/warnings", StringArray, "", false, "implausible values the run went on with (a link below 1 kB/s, a 10^12-MAC stage, a policy that can never exit early on this trace), one line each"};
 inline constexpr SummaryField engine{"engine", "/engine", String, "", true, "engine that ran the point"};
 inline constexpr SummaryField network_model{"network_model", "/network_model", String, "", true, "network model the point ran with"};
 inline constexpr SummaryField policy{"policy", "/policy", String, "", true, "policy name"};
