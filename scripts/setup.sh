@@ -5,6 +5,7 @@ set -euo pipefail
 packages=(cmake g++ make pkg-config
           libsimgrid-dev libeigen3-dev nlohmann-json3-dev catch2 libfmt-dev libcli11-dev zlib1g-dev libmimalloc-dev
           libboost-dev                         # Boost.Math: t and normal quantiles (sim/core/stats.cpp)
+          libssl-dev                           # sha256 of the inputs tiersim slurm copies
           slurm-wlm munge                      # the SLURM job-array test (tests/slurm_test.sh)
           python3-matplotlib python3-numpy)    # tiersim plot, on Debian's /usr/bin/python3
 missing=()

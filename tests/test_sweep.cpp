@@ -261,23 +261,60 @@ TEST_CASE("shards run in separate directories merge into the full result", "[swe
 TEST_CASE("slurm writes a job array over shards and a merge that depends on it", "[slurm]") {
   auto dir = testing::scratch_dir("slurm");
   auto path = testing::write_config(dir, with_sweep(base(), {{"seeds", 5}}));
-  auto r = testing::run_cli("slurm " + path + " -o " + dir + "/out --array 3 --cpus 2");
+  auto r = testing::run_cli("slurm " + path + " -o " + dir + "/out --array 3 --cpus 2 --partition short --account "
+                            "proj42 --qos normal --mem 4G --constraint 'skylake|icelake'");
   INFO(r.err);
   REQUIRE(r.status == 0);
   CHECK_THAT(r.out, Contains("5 points in 3 array tasks"));
-  std::ifstream in(dir + "/out/tiersim.sbatch");
-  std::string script((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  CHECK_THAT(script, Contains("#SBATCH --array=0-2"));
-  CHECK_THAT(script, Contains("-j 2 --resume --shard \"$SLURM_ARRAY_TASK_ID/3\""));
-  std::ifstream submit(dir + "/out/submit.sh");
-  std::string text((std::istreambuf_iterator<char>(submit)), std::istreambuf_iterator<char>());
-  CHECK_THAT(text, Contains("--dependency=afterany:"));
-  // What a task runs, run by hand for every shard, gives the full result.
-  for (int i = 0; i < 3; ++i)
-    REQUIRE(testing::run_cli("run " + path + " -o " + dir + "/out -j 2 --resume --shard " + std::to_string(i) + "/3").status == 0);
-  REQUIRE(testing::run_cli("merge " + dir + "/out").status == 0);
+  const std::string script = testing::read_text(dir + "/out/tiersim.sbatch");
+  CHECK_THAT(script, Contains("#SBATCH --array=0-2\n#SBATCH --cpus-per-task=2\n#SBATCH --time=01:00:00\n"
+                              "#SBATCH --partition=short\n#SBATCH --account=proj42\n#SBATCH --qos=normal\n"
+                              "#SBATCH --mem=4G\n#SBATCH --constraint=skylake|icelake\n"));
+  // The task runs the copy of the config inside the results directory, not the submitter's path.
+  CHECK_THAT(script, Contains("run '" + dir + "/out/inputs/config.json' -o '" + dir +
+                              "/out' -j 2 --resume --shard \"$SLURM_ARRAY_TASK_ID/3\""));
+  CHECK_THAT(testing::read_text(dir + "/out/merge.sbatch"), Contains("#SBATCH --account=proj42\n"));
+  CHECK_THAT(testing::read_text(dir + "/out/submit.sh"), Contains("--dependency=afterany:"));
+  // The copied config names the copies; experiment.json has their sha256 and the shards.
+  const json copied = testing::read_json(dir + "/out/inputs/config.json");
+  CHECK(copied["trace"] == "sst2_bert12.csv");
+  CHECK(copied["profile"] == "sst2_bert12.profile.json");
+  CHECK(copied["platform"] == "wifi_edge_cloud.xml");
+  const json experiment = testing::read_json(dir + "/out/experiment.json");
+  const json& hashes = experiment["x-tiersim"]["inputs_sha256"];
+  CHECK(experiment["x-tiersim"]["shards"] == 3);
+  for (const char* file : {"config.json", "sst2_bert12.csv", "sst2_bert12.json", "sst2_bert12.profile.json",
+                           "wifi_edge_cloud.xml"}) {
+    INFO(file);
+    REQUIRE(hashes.contains(file));
+    // sha256 by an independent implementation (coreutils).
+    std::string sum(64, '\0');
+    FILE* pipe = popen(("sha256sum '" + dir + "/out/inputs/" + file + "'").c_str(), "r");
+    REQUIRE(pipe);
+    REQUIRE(std::fread(sum.data(), 1, sum.size(), pipe) == sum.size());
+    pclose(pipe);
+    CHECK(hashes[file].get<std::string>() == sum);
+  }
+  CHECK(hashes.size() == 5);
+  // What a task runs, for two of the three shards: merge names the missing shard.
+  for (int i : {0, 2})
+    REQUIRE(testing::run_cli("run " + dir + "/out/inputs/config.json -o " + dir + "/out -j 2 --resume --shard " +
+                             std::to_string(i) + "/3").status == 0);
+  auto partial = testing::run_cli("merge " + dir + "/out");
+  CHECK(partial.status == 1);
+  CHECK_THAT(partial.out, Contains("2 of 5 points missing in shards 1 (2) of 3: rerun those tasks"));
+  REQUIRE(testing::run_cli("run " + dir + "/out/inputs/config.json -o " + dir + "/out -j 2 --resume --shard 1/3").status == 0);
+  auto merged = testing::run_cli("merge " + dir + "/out");
+  CHECK(merged.status == 0);
+  CHECK_THAT(merged.out, Contains("all 5 points of " + dir + "/out/experiment.json are complete"));
   CHECK(testing::read_csv(dir + "/out/summary.csv").size() == 6);
+  // The runs kept the recorded hashes.
+  CHECK(testing::read_json(dir + "/out/experiment.json")["x-tiersim"]["inputs_sha256"] == hashes);
   CHECK(testing::run_cli("slurm " + path + " -o " + dir + "/bad --array 0").status == 2);
+  auto bad_mem = testing::run_cli("slurm " + path + " -o " + dir + "/bad --array 1 --mem '4G; rm -rf /'");
+  CHECK(bad_mem.status == 2);
+  CHECK(bad_mem.err == "tiersim: error: --mem: expected a SLURM value of letters, digits and _ . , : | & ! ( ) [ ] * + "
+                       "= @ -, got \"4G; rm -rf /\"\n");
 }
 
 // Kill -9 at 20 times spread over a whole run (drawn once, seeded), and SIGINT once: some points

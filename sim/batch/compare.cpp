@@ -6,13 +6,15 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <map>
 
 #include "core/error.hpp"
 #include "core/stats.hpp"
 #include "io/csv.hpp"
 #include "batch/results_table.hpp"
+#include "batch/slurm.hpp"
+#include "batch/sweep.hpp"
+#include "core/json_reader.hpp"
 #include "batch/run.hpp"
 #include "batch/results_dir.hpp"
 #include "core/names.hpp"
@@ -178,11 +180,42 @@ std::string compare_runs(const std::string& out_dir) {
   return md;
 }
 
-int merge_runs(const std::string& out_dir, const std::vector<std::string>& sources) {
+namespace {
+
+// The points of the directory's config that have no complete run, by shard when `tiersim slurm`
+// recorded the shards (point i belongs to shard i mod N, as `run --shard` takes them).
+void find_missing(const fs::path& dir, MergeReport& report) {
+  const fs::path marker = dir / "experiment.json";
+  auto config = parse_json_text(read_text(marker), marker.string());
+  if (!config || !config->is_object()) return;
+  if (config->contains(kExperimentExtras)) {
+    const auto& extras = (*config)[kExperimentExtras];
+    if (extras.is_object() && extras.contains("shards") && extras["shards"].is_number_integer())
+      report.shards = std::max(0, extras["shards"].get<int>());
+    config->erase(kExperimentExtras);
+  }
+  std::vector<RunPoint> points;
+  try {
+    points = expand_sweep(*config, marker.string());
+  } catch (const InputError&) {
+    return;  // not a config this tiersim reads: nothing to say about missing points
+  }
+  report.points = static_cast<int>(points.size());
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    if (fs::exists(dir / "runs" / points[i].id / "summary.json")) continue;
+    report.missing.push_back(points[i].id);
+    if (report.shards > 0) ++report.missing_by_shard[static_cast<int>(i % static_cast<std::size_t>(report.shards))];
+  }
+}
+
+}  // namespace
+
+MergeReport merge_runs(const std::string& out_dir, const std::vector<std::string>& sources) {
   const fs::path dir(out_dir);
   const ResultsLock lock(dir);
   runs_folder(dir);
-  int copied = 0;
+  MergeReport report;
+  int& copied = report.copied;
   for (const auto& source : sources) {
     if (!fs::exists(fs::path(source) / "runs")) throw InputError(fmt::format("{}: no runs/ folder to merge", source));
     for (const auto& run : completed_runs(source)) {  // incomplete points stay out
@@ -204,76 +237,8 @@ int merge_runs(const std::string& out_dir, const std::vector<std::string>& sourc
     }
   }
   rebuild_results_tables(out_dir);
-  return copied;
-}
-
-namespace {
-
-// A word for bash: in single quotes, each ' written as '\''.
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-// Paths go into #SBATCH lines (in double quotes) and commands: no control character (a newline
-// would start a command of its own) and no double quote.
-void check_script_path(const std::string& option, const std::string& path) {
-  for (unsigned char c : path)
-    if (c < 0x20 || c == 0x7f || c == '"')
-      throw InputError(fmt::format("{}: expected a path without control characters or double quotes, got {}", option,
-                                   nlohmann::json(path).dump()));
-}
-
-// SLURM's time formats: minutes, minutes:seconds, hours:minutes:seconds, days-hours,
-// days-hours:minutes, days-hours:minutes:seconds.
-void check_time_limit(const std::string& time_limit) {
-  static const std::regex format("([0-9]+-)?[0-9]+(:[0-9]+){0,2}");
-  if (!std::regex_match(time_limit, format))
-    throw InputError(fmt::format("--time: expected a SLURM time limit (MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM or "
-                                 "D-HH:MM:SS), got {}",
-                                 nlohmann::json(time_limit).dump()));
-}
-
-}  // namespace
-
-std::string write_slurm_scripts(const std::string& binary, const std::string& config_path, const std::string& out_dir,
-                                int array, int cpus, const std::string& time_limit) {
-  if (array < 1) throw InputError(fmt::format("--array: expected N >= 1 tasks, got {}", array));
-  check_time_limit(time_limit);
-  check_script_path("config", config_path);
-  check_script_path("--out", out_dir);
-  check_script_path("the tiersim binary", binary);
-  const fs::path dir = fs::absolute(out_dir);
-  fs::create_directories(dir);
-  const std::string config = shell_quote(fs::absolute(config_path).string()), bin = shell_quote(fs::absolute(binary).string());
-  const std::string out = shell_quote(dir.string());
-  const std::string array_script = fmt::format(
-      "#!/bin/bash\n"
-      "# tiersim job array: task i runs shard i of {0} of {1}; written by `tiersim slurm`.\n"
-      "#SBATCH --job-name=tiersim\n#SBATCH --array=0-{2}\n#SBATCH --cpus-per-task={3}\n#SBATCH --time={4}\n"
-      "#SBATCH --output=\"{5}/slurm-%A_%a.out\"\n"
-      "exec {6} run {1} -o {7} -j {3} --resume --shard \"$SLURM_ARRAY_TASK_ID/{0}\"\n",
-      array, config, array - 1, cpus, time_limit, dir.string(), bin, out);
-  const std::string merge_script = fmt::format(
-      "#!/bin/bash\n# tiersim merge after the job array; written by `tiersim slurm`.\n"
-      "#SBATCH --job-name=tiersim-merge\n#SBATCH --cpus-per-task=1\n#SBATCH --time=00:10:00\n"
-      "#SBATCH --output=\"{0}/slurm-merge-%j.out\"\n"
-      "exec {1} merge {2}\n",
-      dir.string(), bin, out);
-  const std::string submit = fmt::format(
-      "#!/bin/bash\n# Submits the job array, then the merge once every task has ended.\nset -euo pipefail\n"
-      "array=$(sbatch --parsable {0})\n"
-      "merge=$(sbatch --parsable --dependency=afterany:${{array%%;*}} {1})\n"
-      "echo \"job array $array, merge $merge\"\n",
-      shell_quote((dir / "tiersim.sbatch").string()), shell_quote((dir / "merge.sbatch").string()));
-  for (const auto& [name, text] : {std::pair{"tiersim.sbatch", array_script}, std::pair{"merge.sbatch", merge_script},
-                                   std::pair{"submit.sh", submit}}) {
-    write_text_atomically(dir / name, text);
-    fs::permissions(dir / name, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                                    fs::perms::others_read | fs::perms::others_exec);
-  }
-  return (dir / "submit.sh").string();
+  find_missing(dir, report);
+  return report;
 }
 
 }  // namespace tiersim

@@ -44,14 +44,16 @@ void record_error(const fs::path& dir, const std::string& id, const std::string&
   }
 }
 
-fs::path runs_folder(const fs::path& dir) {
-  const fs::path runs = dir / "runs";
-  if (fs::is_symlink(runs))
-    throw InputError(fmt::format("{}: a symbolic link (expected the folder of tiersim's runs; tiersim deletes there "
-                                 "and never through a link)", runs.string()));
-  fs::create_directories(runs);
-  return runs;
+fs::path owned_folder(const fs::path& dir, const std::string& name, const std::string& what) {
+  const fs::path folder = dir / name;
+  if (fs::is_symlink(folder))
+    throw InputError(fmt::format("{}: a symbolic link (expected the folder of {}; tiersim deletes there and never "
+                                 "through a link)", folder.string(), what));
+  fs::create_directories(folder);
+  return folder;
 }
+
+fs::path runs_folder(const fs::path& dir) { return owned_folder(dir, "runs", "tiersim's runs"); }
 
 fs::path run_path(const fs::path& dir, const std::string& name) {
   if (!is_safe_name(name)) throw std::logic_error("unsafe run name \"" + name + "\" reached the results directory");

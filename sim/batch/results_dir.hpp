@@ -4,7 +4,9 @@
 //   DIR/runs/ID/          one complete point (ID: core/names.hpp's safe names only)
 //   DIR/runs/ID.partial/  a point being written (renamed to ID once complete)
 //   DIR/runs/ID.error     why a point failed
-//   DIR/summary.csv, DIR/compare.csv, DIR/compare.md, DIR/figures/
+//   DIR/summary.csv, DIR/metrics.csv, DIR/compare.csv, DIR/compare.md, DIR/figures/
+//   DIR/inputs/           the config and the files it names, copied by `tiersim slurm`
+//   DIR/tiersim.sbatch, DIR/merge.sbatch, DIR/submit.sh, DIR/slurm-*.out
 //   DIR/.tiersim.lock     the runners' lock (and .tiersim.shard-I-of-N.lock per shard)
 // tiersim deletes and renames only these, never through a symbolic link: a link in their place
 // is replaced (files) or refused (runs/), and writes go to a temporary file renamed over the
@@ -26,6 +28,10 @@ std::string read_text(const std::filesystem::path& path);
 // Writes a failed point's DIR/runs/ID.error (its message and a newline). Never throws: on a
 // full disk the message is lost and the runner reports the point by its worker's status.
 void record_error(const std::filesystem::path& dir, const std::string& id, const std::string& message);
+
+// DIR/NAME (a folder tiersim owns: runs, inputs), created if missing; InputError when it is a
+// symbolic link, saying it holds `what`.
+std::filesystem::path owned_folder(const std::filesystem::path& dir, const std::string& name, const std::string& what);
 
 // DIR/runs, created if missing; InputError when it (or DIR) is a symbolic link or not a folder.
 std::filesystem::path runs_folder(const std::filesystem::path& dir);

@@ -19,6 +19,7 @@
 #include "engines/engine.hpp"
 #include "core/error.hpp"
 #include "batch/results_table.hpp"
+#include "batch/slurm.hpp"
 #include "batch/run.hpp"
 #include "batch/results_dir.hpp"
 #include "core/json_reader.hpp"
@@ -48,12 +49,17 @@ void claim_directory(const fs::path& dir, const nlohmann::json& original, bool f
                      const std::vector<RunPoint>& points) {
   const fs::path runs = runs_folder(dir);
   const fs::path marker = dir / "experiment.json";
+  nlohmann::json record = original;
   if (fs::exists(marker)) {
-    nlohmann::json previous;
-    try {
-      previous = nlohmann::json::parse(read_text(marker));
-    } catch (const std::exception&) {
+    nlohmann::json previous = parse_json_text(read_text(marker), marker.string()).value_or(nlohmann::json());
+    // What tiersim recorded beside the config (`tiersim slurm`: the inputs' hashes, the shards)
+    // stays, and is no part of the comparison.
+    nlohmann::json extras;
+    if (previous.is_object() && previous.contains(kExperimentExtras)) {
+      extras = previous[kExperimentExtras];
+      previous.erase(kExperimentExtras);
     }
+    if (previous == original && !extras.is_null()) record[kExperimentExtras] = extras;
     if (previous != original && !force)
       throw InputError(fmt::format("{}: holds the results of a different config (see {}); use another directory "
                                    "or --force", dir.string(), marker.string()));
@@ -65,7 +71,7 @@ void claim_directory(const fs::path& dir, const nlohmann::json& original, bool f
         if (!ids.count(entry.path().filename().string())) fs::remove_all(entry.path());
     }
   }
-  write_text_atomically(marker, original.dump(2) + "\n");
+  write_text_atomically(marker, record.dump(2) + "\n");
 }
 
 class Progress {

@@ -18,6 +18,7 @@
 #include "batch/calibrate.hpp"
 #include "batch/compare.hpp"
 #include "batch/results_table.hpp"
+#include "batch/slurm.hpp"
 #include "batch/config.hpp"
 #include "core/error.hpp"
 #include "core/json_reader.hpp"
@@ -395,31 +396,50 @@ Command add_merge(CLI::App& app) {
   cmd->add_option("dir", o->dir, "results directory")->required();
   cmd->add_option("sources", o->sources, "other results directories (e.g. shards run elsewhere)");
   return {cmd, [o] {
-            int copied = merge_runs(o->dir, o->sources);
-            fmt::print("{}: {} runs copied in, summary.csv and metrics.csv rebuilt\n", o->dir, copied);
-            return 0;
+            const MergeReport r = merge_runs(o->dir, o->sources);
+            fmt::print("{}: {} runs copied in, summary.csv and metrics.csv rebuilt\n", o->dir, r.copied);
+            if (r.missing.empty()) {
+              if (r.points >= 0) fmt::print("all {} points of {}/experiment.json are complete\n", r.points, o->dir);
+              return 0;
+            }
+            std::vector<std::string> shards;
+            for (const auto& [shard, count] : r.missing_by_shard) shards.push_back(fmt::format("{} ({})", shard, count));
+            fmt::print("{} of {} points missing{}, e.g. {}\n", r.missing.size(), r.points,
+                       r.shards > 0 ? fmt::format(" in shards {} of {}: rerun those tasks (run --resume --shard I/{})",
+                                                  fmt::join(shards, ", "), r.shards, r.shards)
+                                    : "",
+                       r.missing.front());
+            return 1;
           }};
 }
 
 Command add_slurm(CLI::App& app) {
   struct Options {
-    std::string config, out, time_limit = "01:00:00";
-    int array = 1, cpus = 1;
+    std::string config, out;
+    SlurmOptions slurm;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("slurm", "write sbatch scripts: a job array over shards, then a merge");
   cmd->add_option("config", o->config, "experiment JSON")->required();
   cmd->add_option("-o,--out", o->out, "results directory (shared by the cluster's nodes)")->required();
-  cmd->add_option("--array", o->array, "number of array tasks (shards)")->required();
-  cmd->add_option("--cpus", o->cpus, "CPUs per task (its -j)")->check(CLI::PositiveNumber);
-  cmd->add_option("--time", o->time_limit, "time limit per task (HH:MM:SS)");
+  cmd->add_option("--array", o->slurm.array, "number of array tasks (shards)")->required();
+  cmd->add_option("--cpus", o->slurm.cpus, "CPUs per task (its -j)")->check(CLI::PositiveNumber);
+  cmd->add_option("--time", o->slurm.time_limit, "time limit per task (HH:MM:SS)");
+  cmd->add_option("--partition", o->slurm.partition, "#SBATCH --partition");
+  cmd->add_option("--account", o->slurm.account, "#SBATCH --account");
+  cmd->add_option("--qos", o->slurm.qos, "#SBATCH --qos");
+  cmd->add_option("--mem", o->slurm.mem, "#SBATCH --mem (e.g. 4G)");
+  cmd->add_option("--constraint", o->slurm.constraint, "#SBATCH --constraint (e.g. \"skylake|icelake\")");
+  cmd->footer("The config and every file it names are copied into OUT/inputs/ (sha256 in OUT/experiment.json); the "
+              "jobs read only those copies.");
   return {cmd, [o] {
             auto config = read_json_file(o->config);
             const auto points = expand_sweep(config, o->config);
             for (const auto& p : points) parse_experiment(p.config, o->config);
             const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
-            auto submit = write_slurm_scripts(self, o->config, o->out, o->array, o->cpus, o->time_limit);
-            fmt::print("{} points in {} array tasks; submit with: bash {}\n", points.size(), o->array, submit);
+            auto submit = write_slurm_scripts(self, o->config, o->out, o->slurm);
+            fmt::print("{} points in {} array tasks, inputs copied to {}/inputs; submit with: bash {}\n", points.size(),
+                       o->slurm.array, o->out, submit);
             return 0;
           }};
 }
