@@ -7,15 +7,23 @@ grey-scale (marker, line style and hatch differ per policy as well as colour), w
 style for a policy in every figure; settings of one policy (another trace or platform) keep its
 hue in another shade, line and marker.
 
+Runs that differ only in their seed (a sweep's "seeds": k) are replicas of one point: a figure
+draws the point's mean, with 95 % Student t error bars when it has several replicas, and bar
+charts give at most one bar per policy and setting. Energies are in mJ in every figure; a
+deadline (workload.deadline_s) is drawn on latency axes and the accuracy target (the final
+exit's accuracy less --max-drop) on accuracy axes.
+
 Which figures: --only NAME..., else the experiment's "figures" (DIR/experiment.json), else every
 figure that applies to the results (a figure of another kind of experiment, e.g. the load curve
 without a load sweep, is left out with a note). A figure asked for that lacks what it needs, or
 any figure missing a metric, is skipped with one line naming the missing piece; the others are
 still produced; the exit status is then 1.
 
-Runs on Debian's system interpreter with Debian's python3-matplotlib and python3-numpy.
+Runs on Debian's system interpreter with Debian's python3-matplotlib, python3-numpy and
+python3-scipy (Student t quantiles).
 """
 import argparse
+import copy
 import csv
 import json
 import math
@@ -28,6 +36,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.colors  # noqa: E402
 import matplotlib.ticker  # noqa: E402
+from scipy import stats  # noqa: E402
 
 WIDTH_IN = 3.3
 # A fixed order, so that a policy keeps its style across figures and directories.
@@ -58,19 +67,34 @@ class NotApplicable(Missing):
     Drawing every figure by default, such a figure is left out without failing."""
 
 
+# Policies outside POLICY_ORDER (a researcher's own) take these, in name order of those present
+# (style_index), so that no two share a look with each other or with a known policy.
+EXTRA_COLOURS = ["#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB", "#EE7733",
+                 "#0077BB", "#33BBEE", "#EE3377", "#CC3311"]
+EXTRA_MARKERS = ["1", "2", "3", "4", "x", "+", "|", "$a$", "$b$", "$c$", "$d$", "$e$"]
+OTHER_POLICIES = []  # set by main(): the policies of the directory that POLICY_ORDER lacks, sorted
+
+
 def style(policy, variant=0):
     """A policy's colour, marker and line; variant k > 0 (another trace, platform or setting of the
     same policy) keeps the hue, shades it and changes the line and marker."""
-    i = POLICY_ORDER.index(policy) if policy in POLICY_ORDER else len(POLICY_ORDER) + sum(map(ord, policy)) % 7
-    i %= len(COLOURS)
-    colour = matplotlib.colors.to_rgb(COLOURS[i])
+    if policy in POLICY_ORDER:
+        i = POLICY_ORDER.index(policy)
+        colour, marker = COLOURS[i % len(COLOURS)], MARKERS[i % len(MARKERS)]
+    else:
+        if policy not in OTHER_POLICIES:
+            OTHER_POLICIES.append(policy)
+        i = len(POLICY_ORDER) + OTHER_POLICIES.index(policy)
+        k = OTHER_POLICIES.index(policy)
+        colour, marker = EXTRA_COLOURS[k % len(EXTRA_COLOURS)], EXTRA_MARKERS[k % len(EXTRA_MARKERS)]
+    colour = matplotlib.colors.to_rgb(colour)
     if variant:
         # alternately darker and lighter, further for later variants
         t = min(0.25 * ((variant + 1) // 2), 0.6)
         target = (0, 0, 0) if variant % 2 else (1, 1, 1)
         colour = tuple(c + (g - c) * t for c, g in zip(colour, target))
-    j = (i + variant) % len(MARKERS)
-    return dict(color=colour, marker=MARKERS[j], linestyle=LINES[(i + variant) % len(LINES)])
+        marker = MARKERS[(i + variant) % len(MARKERS)]
+    return dict(color=colour, marker=marker, linestyle=LINES[(i + variant) % len(LINES)])
 
 
 def setup_matplotlib():
@@ -98,6 +122,75 @@ def load_runs(out_dir):
                     config = json.load(f)
             runs.append({"id": name, "dir": path, "summary": summary, "config": config})
     return runs
+
+
+def point_key(run):
+    """Runs with equal configs but for name and seed are replicas of one point."""
+    config = copy.deepcopy(run["config"])
+    if not isinstance(config, dict):
+        return "run " + run["id"]
+    config.pop("name", None)
+    if isinstance(config.get("simulation"), dict):
+        config["simulation"].pop("seed", None)
+    return json.dumps(config, sort_keys=True)
+
+
+def mean_of(values):
+    """Element-wise mean of summary values of one shape (numbers averaged, the rest from the first)."""
+    first = values[0]
+    if isinstance(first, bool) or not isinstance(first, (int, float, dict, list)):
+        return first
+    if isinstance(first, (int, float)):
+        numbers = [v for v in values if isinstance(v, (int, float))]
+        if all(v == numbers[0] for v in numbers):
+            return numbers[0]  # not moved by rounding in the sum
+        return sum(numbers) / len(numbers)
+    if isinstance(first, dict):
+        return {k: mean_of([v[k] for v in values if isinstance(v, dict) and k in v]) for k in first}
+    if all(isinstance(v, list) and len(v) == len(first) for v in values):
+        return [mean_of([v[i] for v in values]) for i in range(len(first))]
+    return first
+
+
+def group_points(runs):
+    """The runs as points: each the first replica's record with the replicas' mean summary and
+    "replicas", the runs themselves (metric() then reads means; mean_ci() the spread)."""
+    groups = {}
+    for run in runs:
+        groups.setdefault(point_key(run), []).append(run)
+    points = []
+    for replicas in groups.values():
+        point = dict(replicas[0])
+        point["summary"] = mean_of([r["summary"] for r in replicas]) if len(replicas) > 1 else replicas[0]["summary"]
+        point["replicas"] = replicas
+        points.append(point)
+    return points
+
+
+def mean_ci(point, value_of):
+    """(mean, half width of the 95 % Student t interval) of value_of over a point's replicas; 0
+    for one replica or identical values."""
+    values = [value_of(r) for r in point.get("replicas") or [point]]
+    mean = sum(values) / len(values)
+    if len(values) < 2 or all(v == values[0] for v in values):
+        return mean, 0.0
+    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+    return mean, stats.t.ppf(0.975, len(values) - 1) * sd / math.sqrt(len(values))
+
+
+def draw(ax, points, x_of, y_of, label, look, x_interval=False):
+    """A curve through points (sorted by x): means, with 95 % error bars where a point has
+    replicas (in x too when x is a measured quantity, e.g. energy)."""
+    xs = [mean_ci(p, x_of) for p in points]
+    ys = [mean_ci(p, y_of) for p in points]
+    order = sorted(range(len(points)), key=lambda i: xs[i][0])
+    x, y = [xs[i][0] for i in order], [ys[i][0] for i in order]
+    xerr = [xs[i][1] for i in order] if x_interval else None
+    yerr = [ys[i][1] for i in order]
+    # Always an errorbar container (none drawn without replicas): the legend then lists the
+    # curves in drawing order, after the reference lines (targets, deadlines).
+    ax.errorbar(x, y, yerr=yerr if any(yerr) else None, xerr=xerr if xerr and any(xerr) else None, label=label,
+                capsize=1.5, elinewidth=0.5, capthick=0.5, **look)
 
 
 SUMMARY_SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "experiments", "summary.schema.json")
@@ -160,23 +253,65 @@ def pareto(points):
     return sorted(front, key=lambda i: points[i][0])
 
 
-def accuracy_vs(ax, runs, cost_of, xlabel):
+def accuracy_vs(ax, runs, cost_of, xlabel, latency=False):
+    """Accuracy against a cost, a curve per policy (its parameters and the load vary along it),
+    the Pareto front of the deployable points (means), the accuracy target and, on a latency
+    axis, the deadline."""
+    try:
+        several_loads = len({offered_load(r) for r in runs}) > 1
+    except Missing:
+        several_loads = False
+    if several_loads:  # a front across loads compares unlike things: the highest load alone
+        runs, title = at_highest_load(runs)
+        ax.set_title(title, fontsize=7)
     deployable = []  # the oracle knows the labels: a bound, kept off the front
-    for label, group, look in curves(runs):
-        pts = sorted((cost_of(r), metric(r, "accuracy")) for r in group)
+    for label, group, look in curves(runs, exclude=LOAD_KEYS):
         if metric(group[0], "policy") != "oracle":
-            deployable += pts
-        ax.plot([p[0] for p in pts], [100 * p[1] for p in pts], label=label, **look)
+            deployable += [(cost_of(r), metric(r, "accuracy")) for r in group]
+        draw(ax, group, cost_of, lambda r: 100 * metric(r, "accuracy"), label, look, x_interval=True)
     front = pareto(deployable)
     ax.plot([deployable[i][0] for i in front], [100 * deployable[i][1] for i in front], color="black",
             linewidth=0.6, linestyle="none", marker="o", markersize=7, markerfacecolor="none", zorder=0,
             label="Pareto front\n(oracle excluded)")
+    target_line(ax, runs)
+    if latency:
+        deadline_line(ax, runs, vertical=True)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("accuracy (%)")
     xs = [cost_of(r) for r in runs]
     if min(xs) > 0 and max(xs) / min(xs) > 30:  # log only when the costs span orders of magnitude
         ax.set_xscale("log")
     ax.grid(True, linewidth=0.3, alpha=0.5)
+
+
+MAX_DROP = 0.005  # --max-drop: the accuracy target is the final exit's accuracy less this
+ENERGY_FIELD = "energy_j_per_inference"  # --energy: the energy metric the figures show
+
+
+def target_line(ax, runs, scale=100):
+    """The accuracy target: the final exit's accuracy (all-in-cloud's, the best of its points)
+    less MAX_DROP, dotted, when the results have an all-in-cloud run."""
+    cloud = [metric(r, "accuracy") for r in runs if optional(r, "policy") == "all-in-cloud"]
+    if cloud:
+        target = max(cloud) - MAX_DROP
+        ax.axhline(scale * target, color="black", linewidth=0.6, linestyle=":",
+                   label=f"target {scale * target:.3g}{' %' if scale == 100 else ''}")
+
+
+def deadline_line(ax, runs, vertical=False, scale=1.0):
+    """The deadline (workload.deadline_s) on a latency axis, when the runs share one."""
+    deadlines = {optional(r, "slo_deadline_s") for r in runs} - {None}
+    if len(deadlines) != 1:
+        return
+    d = scale * deadlines.pop()
+    kwargs = dict(color="#CC3311", linewidth=0.7, linestyle=(0, (4, 2)),
+                  label=f"deadline {d:g} {'ms' if scale == 1e3 else 's'}")
+    (ax.axvline if vertical else ax.axhline)(d, **kwargs)
+
+
+def energy_of(run):
+    """The chosen energy metric (--energy) in mJ."""
+    return 1e3 * metric(run, ENERGY_FIELD)
 
 
 def legend_below(fig, ax):
@@ -187,20 +322,23 @@ def legend_below(fig, ax):
     ncol = max(1, min(3, int(66 / (longest + 8))))  # about 66 characters of 6 pt text in 3.3 in
     fig.legend(handles, labels, loc="lower center", ncol=ncol, bbox_to_anchor=(0.5, 0.0))
     rows = math.ceil(len(labels) / ncol) + sum(l.count("\n") for l in labels[-ncol:])
-    fig.tight_layout(rect=(0, min((0.12 + 0.13 * rows) / fig.get_figheight(), 0.6), 1, 1))
+    # The figure grows by the legend's height: the plots keep the height they were made with.
+    legend_in = 0.12 + 0.13 * rows
+    fig.set_figheight(fig.get_figheight() + max(0.0, legend_in - 0.6))
+    fig.tight_layout(rect=(0, min(legend_in / fig.get_figheight(), 0.6), 1, 1))
 
 
 def fig_accuracy_energy(runs):
     fig, ax = plt.subplots(figsize=(WIDTH_IN, 2.6))
-    accuracy_vs(ax, runs, lambda r: metric(r, "energy_j_per_inference"), "energy per inference (J)")
+    accuracy_vs(ax, runs, energy_of, energy_label(runs))
     legend_below(fig, ax)
     return fig
 
 
 def fig_accuracy_latency(runs):
     fig, axes = plt.subplots(2, 1, figsize=(WIDTH_IN, 3.8))
-    accuracy_vs(axes[0], runs, lambda r: metric(r, "latency_mean_s"), "mean latency (s)")
-    accuracy_vs(axes[1], runs, lambda r: metric(r, "latency_p95_s"), "95th percentile latency (s)")
+    accuracy_vs(axes[0], runs, lambda r: metric(r, "latency_mean_s"), "mean latency (s)", latency=True)
+    accuracy_vs(axes[1], runs, lambda r: metric(r, "latency_p95_s"), "95th percentile latency (s)", latency=True)
     legend_below(fig, axes[0])
     return fig
 
@@ -304,13 +442,44 @@ def irrelevant_keys(runs, values_of):
     return tuple(dropped)
 
 
+def policy_params(run):
+    return ((run["config"] or {}).get("policy") or {}).get("params") or {}
+
+
+SETTING_NOTE = "one setting per policy: the experiment's, else the middle one"
+
+
+def one_per_policy(runs, values_of):
+    """At most one bar per policy and setting: the points at the highest offered load when the
+    load is swept, and of a policy's swept parameters the experiment's own value (else the middle
+    one). Returns [(label, point)] and a title saying what was chosen (or None)."""
+    notes = []
+    try:
+        loads = {offered_load(r) for r in runs}
+    except Missing:
+        loads = set()
+    if len(loads) > 1:
+        runs, title = at_highest_load(runs)
+        notes += [title] if title else []
+    drop = irrelevant_keys(runs, values_of) + LOAD_KEYS
+    groups = {}
+    for run in ordered(runs):
+        groups.setdefault((metric(run, "policy"), setting(run, exclude=drop)), []).append(run)
+    own = (EXPERIMENT or {}).get("policy") or {}
+    chosen = []
+    for (policy, _), group in groups.items():
+        several = len({json.dumps(policy_params(r), sort_keys=True) for r in group}) > 1
+        if several and SETTING_NOTE not in notes:
+            notes.append(SETTING_NOTE)
+        mine = [r for r in group if policy == own.get("name") and policy_params(r) == (own.get("params") or {})]
+        pick = mine[0] if mine else group[len(group) // 2]
+        chosen.append((run_label(pick, exclude=drop), pick))
+    return chosen, "; ".join(notes) or None
+
+
 def stacked_bars(runs, parts, value_of, ylabel):
-    runs = ordered(runs)
-    drop = irrelevant_keys(runs, lambda r: [value_of(r, p[0]) for p in parts])
-    unique = {}
-    for run in runs:
-        unique.setdefault(run_label(run, exclude=drop), run)
-    runs, labels = list(unique.values()), list(unique)
+    chosen, title = one_per_policy(runs, lambda r: [value_of(r, p[0]) for p in parts])
+    runs, labels = [c[1] for c in chosen], [c[0] for c in chosen]
     height = 0.9 + 0.16 * len(runs)
     fig, ax = plt.subplots(figsize=(WIDTH_IN, height + 0.6))
     left = [0.0] * len(runs)
@@ -322,7 +491,7 @@ def stacked_bars(runs, parts, value_of, ylabel):
     ax.set_yticks(range(len(runs)))
     ax.set_yticklabels(labels)
     ax.invert_yaxis()
-    ax.set_xlabel(ylabel)
+    ax.set_xlabel(ylabel + (f"\n({title})" if title else ""))
     ncol = len(parts) if len(parts) <= 3 else 2
     fig.legend(*ax.get_legend_handles_labels(), loc="upper center", ncol=ncol, bbox_to_anchor=(0.5, 1.0))
     fig.tight_layout(rect=(0, 0, 1, 1 - (0.1 + 0.14 * math.ceil(len(parts) / ncol)) / fig.get_figheight()))
@@ -373,6 +542,7 @@ def fig_latency_cdf(runs):
             lat, frac = latency_distribution(run)
             name = run_label(run, exclude=LOAD_KEYS) if len(group) > 1 else label
             ax.plot(lat, frac, label=name, marker=None, **{k: v for k, v in look.items() if k != "marker"})
+    deadline_line(ax, runs, vertical=True)
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
     ax.set_xlabel("latency (s)")
@@ -398,15 +568,17 @@ def offered_load(run):
     return workload.get("devices", 1) * arrival["rate_hz"]
 
 
-def versus_load(runs, value_of, ylabel, log_y, groups=None, log_x=True):
-    """A curve per group of runs (default: per policy setting) of value_of(run) vs offered load."""
+def versus_load(runs, value_of, ylabel, log_y, groups=None, log_x=True, lines=()):
+    """A curve per group of runs (default: per policy setting) of value_of(run) vs offered load;
+    `lines`: functions drawing reference lines (deadline, accuracy target) on the axes."""
     loads = {offered_load(r) for r in runs}
     if len(loads) < 2:
         raise NotApplicable("fewer than two offered loads among the runs (sweep workload.devices or rate_hz)")
     fig, ax = plt.subplots(figsize=(WIDTH_IN, 3.3 if groups is None else 3.6))
     for label, group, look in (groups or load_curves)(runs):
-        pts = sorted((offered_load(r), value_of(r)) for r in group)
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], label=label, **look)
+        draw(ax, group, offered_load, value_of, label, look)
+    for line in lines:
+        line(ax)
     if log_x:
         ax.set_xscale("log")
     if log_y:
@@ -422,15 +594,20 @@ def versus_load(runs, value_of, ylabel, log_y, groups=None, log_x=True):
 
 
 def fig_p95_vs_load(runs):
-    return versus_load(runs, lambda r: metric(r, "latency_p95_s"), "95th percentile latency (s)", True)
+    return versus_load(runs, lambda r: metric(r, "latency_p95_s"), "95th percentile latency (s)", True,
+                       lines=[lambda ax: deadline_line(ax, runs)])
 
 
 def fig_accuracy_vs_load(runs):
-    return versus_load(runs, lambda r: metric(r, "accuracy"), "accuracy (lost requests count wrong)", False)
+    return versus_load(runs, lambda r: 100 * metric(r, "accuracy"), "accuracy (%)\n(lost requests count wrong)", False,
+                       lines=[lambda ax: target_line(ax, runs)])
 
 
 def energy_label(runs):
-    """The energy axis's label, saying how the headline was made when it is not by MACs alone."""
+    """The energy axis's label: the metric (--energy) in mJ, and how the headline was made when it
+    is not by MACs alone."""
+    if ENERGY_FIELD != "energy_j_per_inference":
+        return f"{ENERGY_FIELD.replace('_j', '').replace('_', ' ')} (mJ)"
     rules = {(optional(r, "energy_model_compute", "macs"), optional(r, "energy_model_server_idle", "excluded"))
              for r in runs}
     if rules == {("macs", "excluded")}:
@@ -440,7 +617,7 @@ def energy_label(runs):
 
 
 def fig_energy_vs_load(runs):
-    return versus_load(runs, lambda r: 1e3 * metric(r, "energy_j_per_inference"), energy_label(runs), True)
+    return versus_load(runs, energy_of, energy_label(runs), True)
 
 
 def swept_key(runs, prefix, what):
@@ -460,10 +637,9 @@ def fig_threshold_tradeoff(runs):
               (lambda r: 100 * (1 - metric(r, "exit_cloud")), "finished before\nthe cloud (%)"),
               (lambda r: metric(r, "compute_energy_reduction_vs_fp32"), "compute energy\nreduction vs fp32 (x)")]
     for label, group, look in curves(runs, exclude=(key,)):
-        pts = sorted(group, key=lambda r: optional(r, "sweep")[key])
-        xs = [optional(r, "sweep")[key] for r in pts]
         for ax, (value_of, _) in zip(axes, panels):
-            ax.plot(xs, [value_of(r) for r in pts], label=label, **look)
+            draw(ax, group, lambda r: optional(r, "sweep")[key], value_of, label, look)
+    target_line(axes[0], runs)
     for ax, (_, ylabel) in zip(axes, panels):
         ax.set_ylabel(ylabel)
         ax.grid(True, linewidth=0.3, alpha=0.5)
@@ -552,12 +728,12 @@ def fig_latency_vs_bandwidth(runs):
     key, runs = swept_key(runs, "network.link_bandwidth_Bps.", "link bandwidth")
     fig, axes = plt.subplots(2, 1, figsize=(WIDTH_IN, 4.0), sharex=True)
     for label, group, look in curves(runs, exclude=(key,)):
-        pts = sorted(group, key=lambda r: optional(r, "sweep")[key])
-        xs = [8 * optional(r, "sweep")[key] / 1e6 for r in pts]
-        axes[0].plot(xs, [metric(r, "latency_mean_s") for r in pts], label=label, **look)
-        axes[1].plot(xs, [1e3 * metric(r, "energy_j_per_inference") for r in pts], label=label, **look)
+        mbps = lambda r: 8 * optional(r, "sweep")[key] / 1e6  # noqa: E731
+        draw(axes[0], group, mbps, lambda r: metric(r, "latency_mean_s"), label, look)
+        draw(axes[1], group, mbps, energy_of, label, look)
+    deadline_line(axes[0], runs)
     axes[0].set_ylabel("mean latency (s)")
-    axes[1].set_ylabel("energy per inference (mJ)")
+    axes[1].set_ylabel(energy_label(runs))
     link = key[len("network.link_bandwidth_Bps."):]
     axes[1].set_xlabel(f"bandwidth of links {link} (Mb/s)")
     for ax in axes:
@@ -640,11 +816,18 @@ def by_rule(runs):
 
 
 def serving_versus_load(runs, value_of, ylabel, log_y):
-    return versus_load(runs, value_of, ylabel, log_y, groups=by_rule, log_x=False)
+    """Against the load, a curve per selection rule and batching when those are swept, else per
+    policy (a deadline or drops matter for any policy under load)."""
+    try:
+        by_rule(runs)
+        return versus_load(runs, value_of, ylabel, log_y, groups=by_rule, log_x=False)
+    except NotApplicable:
+        return versus_load(runs, value_of, ylabel, log_y)
 
 
 def fig_p95_vs_load_by_rule(runs):
-    return serving_versus_load(runs, lambda r: 1e3 * metric(r, "latency_p95_s"), "95th percentile latency (ms)", True)
+    return versus_load(runs, lambda r: 1e3 * metric(r, "latency_p95_s"), "95th percentile latency (ms)", True,
+                       groups=by_rule, log_x=False, lines=[lambda ax: deadline_line(ax, runs, scale=1e3)])
 
 
 def fig_slo_vs_load(runs):
@@ -740,11 +923,24 @@ def main():
     parser.add_argument("--only", nargs="+", choices=sorted(FIGURES), help="only these figures")
     parser.add_argument("--run", help="the run per_class_exits shows (default: the experiment's own policy, "
                                       "middle setting)")
+    energies = sorted(k for k, path in FIELDS.items() if k.endswith("_j") or k == "energy_j_per_inference"
+                      or k == "network_energy_j_per_inference")
+    parser.add_argument("--energy", default="energy_j_per_inference", choices=energies, metavar="ID",
+                        help="the energy metric of accuracy_energy, energy_vs_load and latency_vs_bandwidth, by its "
+                             "id in experiments/summary.schema.json (default: the headline, energy_j_per_inference; "
+                             f"one of: {', '.join(energies)})")
+    parser.add_argument("--max-drop", type=float, default=0.005,
+                        help="the accuracy target drawn on accuracy axes: all-in-cloud's accuracy less this "
+                             "(default 0.005: half a point)")
     args = parser.parse_args()
+    global ENERGY_FIELD, MAX_DROP
+    ENERGY_FIELD, MAX_DROP = args.energy, args.max_drop
     runs = load_runs(args.dir)
     if not runs:
         print(f"tiersim plot: {args.dir}: no completed runs under runs/ to plot", file=sys.stderr)
         return 2
+    runs = group_points(runs)  # replicas (seeds) of a point become one, with means and intervals
+    OTHER_POLICIES.extend(sorted({optional(r, "policy") for r in runs} - set(POLICY_ORDER) - {None}))
     out = args.out or os.path.join(args.dir, "figures")
     os.makedirs(out, exist_ok=True)
     setup_matplotlib()

@@ -7,7 +7,9 @@ packages=(cmake g++ make pkg-config
           libboost-dev                         # Boost.Math: t and normal quantiles (sim/core/stats.cpp)
           libssl-dev                           # sha256 of the inputs tiersim slurm copies
           slurm-wlm munge                      # the SLURM job-array test (tests/slurm_test.sh)
-          python3-matplotlib python3-numpy)    # tiersim plot, on Debian's /usr/bin/python3
+          python3-matplotlib python3-numpy     # tiersim plot, on Debian's /usr/bin/python3
+          python3-scipy                        # plot: Student t quantiles for replicas' intervals
+          python3-pytest)                      # the Python tests (tests/python, run by ctest)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -472,11 +472,12 @@ TEST_CASE("plot draws every figure it can and names what another one lacks", "[p
       CHECK(std::filesystem::exists(file));
       CHECK(std::filesystem::file_size(file) > 1000);
     }
-  // Remove a metric from one run: that figure is skipped with the missing key named, the rest drawn.
-  auto first = std::filesystem::directory_iterator(dir + "/out/runs")->path();
-  auto summary = testing::read_json((first / "summary.json").string());
-  summary.erase("energy_j_per_inference");
-  testing::write_file((first / "summary.json").string(), summary.dump());
+  // Remove a metric from the runs: that figure is skipped with the missing key named, the rest drawn.
+  for (const auto& run : std::filesystem::directory_iterator(dir + "/out/runs")) {
+    auto summary = testing::read_json((run.path() / "summary.json").string());
+    summary.erase("energy_j_per_inference");
+    testing::write_file((run.path() / "summary.json").string(), summary.dump());
+  }
   auto partial = testing::run_cli("plot " + dir + "/out -o " + dir + "/fig2");
   CHECK(partial.status == 1);
   CHECK_THAT(partial.err, Contains("accuracy_energy: skipped:") && Contains("has no energy_j_per_inference.total"));

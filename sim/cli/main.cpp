@@ -351,6 +351,7 @@ Command add_reproduce(CLI::App& app) {
 Command add_plot(CLI::App& app) {
   auto* cmd = app.add_subcommand("plot", "paper-style figures: tiersim plot DIR [-o FIGDIR] [--only NAME...]");
   cmd->prefix_command();  // everything after "plot" goes to plots/plot.py as it is
+  cmd->set_help_flag();    // --help too: plot.py lists its own options
   return {cmd, [cmd]() -> int { exec_plot(cmd->remaining()); }};
 }
 
