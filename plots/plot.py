@@ -446,7 +446,7 @@ def policy_params(run):
     return ((run["config"] or {}).get("policy") or {}).get("params") or {}
 
 
-SETTING_NOTE = "one setting per policy: the experiment's, else the middle one"
+SETTING_NOTE = "one parameter value per policy"
 
 
 def one_per_policy(runs, values_of):
@@ -741,6 +741,7 @@ def fig_latency_vs_bandwidth(runs):
         ax.set_yscale("log")
         ax.grid(True, linewidth=0.3, alpha=0.5)
         ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
     legend_below(fig, axes[0])
     return fig
 
@@ -810,7 +811,7 @@ def by_rule(runs):
         i = (RULE_ORDER.index(rule) if rule in RULE_ORDER else len(RULE_ORDER) + sum(map(ord, rule)) % 5) + 1
         look = dict(color=COLOURS[i % len(COLOURS)], marker=MARKERS[i % len(MARKERS)], markersize=3.5,
                     linestyle="-" if batch == 1 else "--", markerfacecolor="none" if batch > 1 else None)
-        label = rule.replace("_", " ") + (f", batches of up to {batch}" if batch > 1 else "")
+        label = rule.replace("_", " ") + (f", batch ≤ {batch}" if batch > 1 else "")
         out.append((label, groups[(rule, batch)], look))
     return out
 
