@@ -247,8 +247,10 @@ TEST_CASE("the same config and seed give a byte-identical summary.json except wa
 }
 
 TEST_CASE("every shipped experiment config validates, with its points", "[config]") {
-  const std::map<std::string, int> points = {{"quickstart", 1}, {"meanet", 14},  {"hybrid", 22},
-                                             {"cartography", 60}, {"load", 70}, {"network", 48}};
+  // load, network, serving and adaptive: three seeds per point.
+  const std::map<std::string, int> points = {{"quickstart", 1},   {"meanet", 14},     {"hybrid", 22},
+                                             {"cartography", 60}, {"load", 3 * 70},   {"network", 3 * 48},
+                                             {"serving", 3 * 72}, {"adaptive", 3 * 30}};
   for (const auto& [name, count] : points) {
     auto r = testing::run_cli("validate " + source_path("experiments/" + name + ".json"));
     INFO(name << ": " << r.err);
