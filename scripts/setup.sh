@@ -9,7 +9,8 @@ packages=(cmake g++ make pkg-config
           slurm-wlm munge                      # the SLURM job-array test (tests/slurm_test.sh)
           python3-matplotlib python3-numpy     # tiersim plot, on Debian's /usr/bin/python3
           python3-scipy                        # plot: Student t quantiles for replicas' intervals
-          python3-pytest)                      # the Python tests (tests/python, run by ctest)
+          python3-pytest                       # the Python tests (tests/python, run by ctest)
+          pybind11-dev python3-dev python3-pandas)  # the Python module (python/, import tiersim)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -61,7 +61,8 @@ nlohmann::ordered_json run_experiment(const Experiment& x, const std::string& ou
 
 nlohmann::ordered_json run_experiment(const Experiment& x, RunSetup& setup, const std::string& out_dir,
                                       const nlohmann::json& resolved, const nlohmann::json& sweep_values,
-                                      std::chrono::steady_clock::time_point started) {
+                                      std::chrono::steady_clock::time_point started,
+                                      const std::function<void(const RequestRecord&)>& record_sink) {
   // The folders replaced below are children of DIR/runs: run_path refuses a name like "..".
   const fs::path dir(out_dir), run_dir = run_path(dir, x.name), partial = run_path(dir, x.name + ".partial");
   fs::remove_all(partial);
@@ -70,6 +71,7 @@ nlohmann::ordered_json run_experiment(const Experiment& x, RunSetup& setup, cons
   try {
     RequestLog log(x.requests_csv ? (partial / "requests.csv").string() : "");
     setup.name_servers(log);
+    if (record_sink) log.set_sink(record_sink);
     find_engine(x.engine, x.config_path + ": /simulation/engine").make()->run(setup, metrics, log);
     log.close();
   } catch (...) {

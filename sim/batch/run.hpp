@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <functional>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -24,9 +25,10 @@ std::string run_inputs_key(const Experiment& x);
 nlohmann::ordered_json run_experiment(const Experiment& x, const std::string& out_dir, const nlohmann::json& resolved,
                                       const nlohmann::json& sweep_values = nlohmann::json::object());
 // The same with inputs already loaded (the SimGrid engine can run only once per process);
-// wall_time_s counts from `started`.
+// wall_time_s counts from `started`. `record_sink`, when set, also gets every request's record.
 nlohmann::ordered_json run_experiment(const Experiment& x, RunSetup& setup, const std::string& out_dir, const nlohmann::json& resolved,
-                                      const nlohmann::json& sweep_values, std::chrono::steady_clock::time_point started);
+                                      const nlohmann::json& sweep_values, std::chrono::steady_clock::time_point started,
+                                      const std::function<void(const RequestRecord&)>& record_sink = {});
 
 // The completed runs under DIR/runs (folders with a summary.json, not "*.partial"), sorted.
 std::vector<std::filesystem::path> completed_runs(const std::string& out_dir);

@@ -189,7 +189,7 @@ RunnerReport run_points(const std::vector<RunPoint>& points, const nlohmann::jso
     else
       pending.push_back(item);
   }
-  if (pending.size() == 1) {  // in this process: errors surface as they are, and go to .error as a worker's do
+  if (pending.size() == 1 && options.single_point_in_process) {  // in this process: errors surface as they are, and go to .error as a worker's do
     fs::remove(run_path(dir, pending[0].second->id + ".error"));
     try {
       count_warnings(run_experiment(pending[0].first, out_dir, pending[0].second->config, pending[0].second->values),
@@ -247,7 +247,7 @@ RunnerReport run_points(const std::vector<RunPoint>& points, const nlohmann::jso
         if (!fs::exists(error) && !fs::exists(dir / "runs" / id / "summary.json")) record_error(dir, id, message);
       }
       if (ok) count_warnings(read_text(dir / "runs" / id / "summary.json"), report);
-      progress.done(id, ok);
+      if (options.progress) progress.done(id, ok);
     }
   };
   std::fflush(nullptr);

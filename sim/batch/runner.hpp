@@ -15,6 +15,10 @@ struct RunnerOptions {
   bool force = false;           // allow a directory holding another config's results
   int shard = 0, shards = 1;    // run only points i with i % shards == shard
   bool requests_csv = false;
+  // A single point runs in this process (its errors surface as they are) unless false: the
+  // Python module keeps the interpreter's process free of SimGrid's one engine.
+  bool single_point_in_process = true;
+  bool progress = true;  // a line (or bar) per point on stdout
 };
 
 struct RunnerReport {

@@ -285,6 +285,7 @@ RequestLog::RequestLog(const std::string& path) : path_(path) {
 RequestLog::~RequestLog() { close(); }
 
 void RequestLog::write(const RequestRecord& r) {
+  if (sink_) sink_(r);
   if (!file_) return;
   static constexpr const char* kOutcomes[] = {"served", "dropped_answered_on_device", "lost"};
   auto host = [&](Tier t) -> std::string {

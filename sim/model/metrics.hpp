@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -172,6 +173,8 @@ class RequestLog {
   ~RequestLog();
   // Host names for the log's server columns, indexed as RequestRecord::server.
   void set_server_names(std::vector<std::string> names) { server_names_ = std::move(names); }
+  // Also hands each record to `sink` (the Python module streams them to a DataFrame).
+  void set_sink(std::function<void(const RequestRecord&)> sink) { sink_ = std::move(sink); }
   void write(const RequestRecord& r);
   void close();
 
@@ -179,6 +182,7 @@ class RequestLog {
   std::FILE* file_ = nullptr;
   std::string path_;
   std::vector<std::string> server_names_;
+  std::function<void(const RequestRecord&)> sink_;
 };
 
 }  // namespace tiersim

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/error.hpp"
 
 namespace tiersim {
@@ -24,6 +26,25 @@ SystemState DecisionContext::state() const {
 }
 
 const std::vector<PolicyInfo>& registered_policies() { return registry(); }
+
+static std::vector<std::string>& runtime_names() {
+  static std::vector<std::string> names;
+  return names;
+}
+
+void register_runtime_policy(PolicyInfo info) {
+  auto& names = runtime_names();
+  const bool runtime = std::find(names.begin(), names.end(), info.name) != names.end();
+  for (auto& p : registry()) {
+    if (p.name != info.name) continue;
+    if (!runtime)
+      throw InputError(fmt::format("policy \"{}\" is built into tiersim: give yours another name", info.name));
+    p = std::move(info);
+    return;
+  }
+  names.push_back(info.name);
+  registry().push_back(std::move(info));
+}
 
 std::unique_ptr<Policy> make_policy(const std::string& name, const nlohmann::json& params,
                                     const std::string& file) {

@@ -132,6 +132,10 @@ struct PolicyRegistrar {
 
 const std::vector<PolicyInfo>& registered_policies();
 
+// Registers a policy while the program runs (the Python module's policies written in Python):
+// a name already registered this way is replaced; a built-in name is refused (InputError).
+void register_runtime_policy(PolicyInfo info);
+
 // Builds a policy by name; `params` errors name `file` and the JSON path /policy/params/...
 std::unique_ptr<Policy> make_policy(const std::string& name, const nlohmann::json& params,
                                     const std::string& file);
