@@ -68,12 +68,20 @@ class PythonPolicy : public Policy {
     if (py::hasattr(object_, "at_input")) at_input_ = object_.attr("at_input");
     if (py::hasattr(object_, "observe")) observe_ = object_.attr("observe");
     if (py::hasattr(object_, "prepare")) prepare_ = object_.attr("prepare");
+    if (py::hasattr(object_, "describe")) describe_ = object_.attr("describe");
     context_ptr_ = context_.cast<Context*>();
   }
 
   Decision at_input(const DecisionContext& c) override { return at_input_ ? call(at_input_, c) : Decision::next(); }
   Decision at_exit(const DecisionContext& c) override { return call(at_exit_, c); }
   PolicyNeeds needs() const override { return needs_; }
+  // The object lives in the run's process: what it learned reaches the caller through the
+  // summary's policy_info (describe() returning something json.dumps accepts).
+  nlohmann::json describe() const override {
+    if (!describe_) return nullptr;
+    const std::string text = py::module_::import("json").attr("dumps")(describe_()).cast<std::string>();
+    return nlohmann::json::parse(text);
+  }
   void observe(const RequestOutcome& o) override {
     if (observe_) observe_(Outcome{o});
   }
@@ -115,7 +123,7 @@ class PythonPolicy : public Policy {
                                      method.attr("__name__").cast<std::string>(), py::repr(r).cast<std::string>()));
   }
 
-  py::object object_, at_exit_, at_input_, observe_, prepare_;
+  py::object object_, at_exit_, at_input_, observe_, prepare_, describe_;
   PolicyNeeds needs_;
   py::object context_;
   Context* context_ptr_ = nullptr;

@@ -186,3 +186,44 @@ def test_a_policy_returning_something_else_is_a_type_error():
     tiersim.register_policy("wrong", Wrong)
     with pytest.raises(TypeError, match="expected a tiersim.Decision"):
         tiersim.run(fmnist_config("analytic"), policy={"name": "wrong"})
+
+
+class Learner:
+    """counts what observe() and ctx.state() tell it, reported through describe()"""
+    needs_state = True
+    needs_feedback = True
+
+    def __init__(self):
+        self.observed = self.correct = self.most_flows = self.decisions = 0
+        self.prepared_samples = 0
+
+    def prepare(self, trace):
+        self.prepared_samples = int(trace["confidence"].shape[1])
+
+    def at_exit(self, ctx):
+        self.decisions += 1
+        self.most_flows = max(self.most_flows, ctx.state()["edge"]["flows"])
+        return tiersim.EXIT if ctx.exit >= 2 else tiersim.NEXT  # exit 2 is on the edge: every request uploads
+
+    def observe(self, outcome):
+        self.observed += 1
+        self.correct += outcome.correct
+
+    def describe(self):
+        return {"observed": self.observed, "correct": self.correct, "most_flows": self.most_flows,
+                "decisions": self.decisions, "prepared_samples": self.prepared_samples}
+
+
+def test_a_python_policy_learns_from_outcomes_and_reads_the_state():
+    tiersim.register_policy("learner", Learner)
+    config = fmnist_config("simgrid")
+    config["workload"]["devices"] = 200
+    s = tiersim.run(config, policy={"name": "learner"}).summary
+    info = s["policy_info"]
+    assert info["observed"] == s["requests"] == 4000
+    assert info["correct"] == round(s["accuracy"] * s["requests"])
+    assert info["decisions"] == s["policy_decisions"] - s["requests"]  # the count includes one at_input each
+    assert info["prepared_samples"] == 25000
+    assert s["state"] == "simulated"
+    # Every request uploads block 2's activation to the edge: under 200 phones the access point has flows.
+    assert info["most_flows"] > 0
