@@ -47,7 +47,8 @@ const PolicyRegistrar registrar{
       auto queue = adaptive::QueueSource::read(p);
       auto routing = adaptive::Routing::read(p);
       return std::make_unique<BufferThreshold>(theta1, theta2, exit, queue, routing, p.where());
-    }};
+    },
+    Tunable{}, {{"theta1", -0.01}, {"theta2", 0.95}}};
 
 }  // namespace
 }  // namespace tiersim

@@ -65,7 +65,8 @@ const PolicyRegistrar registrar{
       const double threshold = p.at("threshold").number_in(0, 1);
       auto routing = adaptive::Routing::read(p);
       return std::make_unique<DeadlineAware>(deadline, threshold, routing);
-    }};
+    },
+    Tunable{}, {{"deadline_s", 0.1}, {"threshold", 0.9}}};
 
 }  // namespace
 }  // namespace tiersim

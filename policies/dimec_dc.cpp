@@ -156,7 +156,7 @@ const PolicyRegistrar registrar{"dimec_dc",
                                 "data-cartography pools: easy on the device, medium on the edge, hard in the cloud "
                                 "(DIMEC-DC)",
                                 [](JsonReader& p) { return std::make_unique<DimecDc>(p); },
-                                Tunable{"exit_confidence", 0, 1}};
+                                Tunable{"exit_confidence", 0, 1}, {{"dynamics", "dynamics.csv"}}};
 
 }  // namespace
 }  // namespace tiersim

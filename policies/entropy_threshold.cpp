@@ -27,7 +27,7 @@ const PolicyRegistrar registrar{
       auto t = p.at("thresholds");
       return std::make_unique<EntropyThreshold>(ExitThresholds::read(t, 0.0, 1e3));
     },
-    Tunable{"thresholds", 0, 0, Tunable::Upper::LnClasses}};
+    Tunable{"thresholds", 0, 0, Tunable::Upper::LnClasses}, {{"thresholds", 0.5}}};
 
 }  // namespace
 }  // namespace tiersim

@@ -26,7 +26,7 @@ const PolicyRegistrar registrar{
       auto t = p.at("thresholds");
       return std::make_unique<MaxSoftmaxThreshold>(ExitThresholds::read(t, 0.0, 1.0));
     },
-    Tunable{"thresholds", 0, 1}};
+    Tunable{"thresholds", 0, 1}, {{"thresholds", 0.9}}};
 
 }  // namespace
 }  // namespace tiersim

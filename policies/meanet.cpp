@@ -174,7 +174,8 @@ const PolicyRegistrar registrar{"meanet",
                                 "complex (entropy > T) to the cloud, easy classes exit at main, hard ones at the "
                                 "extension (MEANet)",
                                 [](JsonReader& p) { return std::make_unique<Meanet>(p); },
-                                Tunable{"entropy_threshold", 0, 0, Tunable::Upper::LnClasses}};
+                                Tunable{"entropy_threshold", 0, 0, Tunable::Upper::LnClasses},
+                                {{"entropy_threshold", 0.5}}};
 
 }  // namespace
 }  // namespace tiersim

@@ -30,7 +30,7 @@ const PolicyRegistrar registrar{
       auto t = p.at("thresholds");
       return std::make_unique<NormalizedEntropy>(ExitThresholds::read(t, 0.0, 1.0));
     },
-    Tunable{"thresholds", 0, 1}};
+    Tunable{"thresholds", 0, 1}, {{"thresholds", 0.1}}};
 
 }  // namespace
 }  // namespace tiersim

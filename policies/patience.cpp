@@ -48,7 +48,7 @@ const PolicyRegistrar registrar{"patience", "exit once `patience` consecutive ex
                                   return std::make_unique<Patience>(
                                       static_cast<int>(p.at("patience").integer_at_least(1)));
                                 },
-                                Tunable{"patience", 1, 0, Tunable::Upper::Exits, true}};
+                                Tunable{"patience", 1, 0, Tunable::Upper::Exits, true}, {{"patience", 1}}};
 
 }  // namespace
 }  // namespace tiersim

@@ -28,7 +28,7 @@ const PolicyRegistrar registrar{
       auto r = p.at("rate");
       return std::make_unique<RandomOffload>(ExitThresholds::read(r, 0.0, 1.0));
     },
-    Tunable{"rate", 0, 1}};
+    Tunable{"rate", 0, 1}, {{"rate", 0.3}}};
 
 }  // namespace
 }  // namespace tiersim

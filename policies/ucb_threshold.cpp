@@ -144,7 +144,8 @@ const PolicyRegistrar registrar{
       s.queue = adaptive::QueueSource::read(p);
       s.routing = adaptive::Routing::read(p);
       return std::make_unique<UcbThreshold>(std::move(s));
-    }};
+    },
+    Tunable{}, {{"thresholds", {0.5, 0.9}}}};
 
 }  // namespace
 }  // namespace tiersim

@@ -316,6 +316,11 @@ py::list policies() {
     d["name"] = p.name;
     d["summary"] = p.summary;
     d["tuned_parameter"] = p.tunable.param;  // the one `tiersim calibrate` tunes ("" = none)
+    try {
+      d["parameters"] = policy_parameters(p);
+    } catch (py::error_already_set&) {  // a Python policy: tiersim/__init__.py reads its class's signature
+      d["parameters"] = py::none();
+    }
     out.append(d);
   }
   return out;

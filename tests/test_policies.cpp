@@ -5,7 +5,9 @@
 // The profile lets the mobile run stage 0, the edge stages 0-1, the cloud stages 0-2.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 #include <filesystem>
 
 #include "io/dynamics.hpp"
@@ -422,4 +424,22 @@ TEST_CASE("policies warn about what cannot work on this trace", "[policy][warnin
   REQUIRE(meanet.size() == 1);
   CHECK_THAT(meanet[0], Contains("3 classes (its easy/hard split was designed for many"));
   CHECK(make("entropy", {{"thresholds", 0.5}}, f)->warnings().empty());
+}
+
+TEST_CASE("every policy lists the parameters its factory reads from its example", "[policy]") {
+  std::map<std::string, std::vector<std::string>> listed;
+  for (const auto& p : registered_policies()) {
+    INFO(p.name);
+    REQUIRE_NOTHROW(listed[p.name] = policy_parameters(p));
+  }
+  CHECK(listed["entropy"] == std::vector<std::string>{"thresholds"});
+  CHECK(listed["all-in-cloud"].empty());
+  CHECK(listed["patience"] == std::vector<std::string>{"patience"});
+  // Optional ones are listed too, whether the example sets them or not.
+  const auto& meanet = listed["meanet"];
+  for (const char* key : {"entropy_threshold", "main_exit", "extension_exit", "complex_to", "hard_classes", "variant"})
+    CHECK(std::find(meanet.begin(), meanet.end(), key) != meanet.end());
+  const auto& ucb = listed["ucb_exit"];
+  for (const char* key : {"arms", "alpha", "lambda", "o", "exploration", "offload_to"})
+    CHECK(std::find(ucb.begin(), ucb.end(), key) != ucb.end());
 }

@@ -145,7 +145,9 @@ def test_policies_lists_the_registered_ones_python_included():
     tiersim.register_policy("py_entropy", PyEntropy)
     table = tiersim.policies()
     row = table[table.name == "entropy"].iloc[0]
-    assert row.tuned_parameter == "thresholds"
+    assert row.tuned_parameter == "thresholds" and row.parameters == ["thresholds"]
+    assert "main_exit" in table[table.name == "meanet"].iloc[0].parameters
+    assert table[table.name == "py_entropy"].iloc[0].parameters == ["thresholds"]
     assert "written in Python" in table[table.name == "py_entropy"].iloc[0].summary
     with pytest.raises(ValueError, match='policy "entropy" is built into tiersim'):
         tiersim.register_policy("entropy", PyEntropy)

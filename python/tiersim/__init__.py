@@ -9,6 +9,7 @@ python/README.md. Import it with PYTHONPATH=build/python (scripts/build.sh build
     df = tiersim.sweep("experiments/load.json", jobs=2)
 """
 import collections
+import inspect
 import json
 import math
 import os
@@ -296,10 +297,18 @@ def load_results(directory):
     return pd.read_csv(os.path.join(directory, "summary.csv"), float_precision="round_trip")  # exact doubles
 
 
+_PYTHON_POLICIES = {}  # name -> class, for their parameters
+
+
 def policies():
-    """The registered policies: name, summary and the parameter `tiersim calibrate` tunes
-    (each policy's parameters: policies/README.md)."""
-    return pd.DataFrame(_tiersim.policies())
+    """The registered policies, yours included: name, summary, the parameter `tiersim calibrate`
+    tunes and every parameter the policy reads (what each means: policies/README.md)."""
+    rows = _tiersim.policies()
+    for row in rows:
+        if row["parameters"] is None and row["name"] in _PYTHON_POLICIES:
+            signature = inspect.signature(_PYTHON_POLICIES[row["name"]])
+            row["parameters"] = [p for p in signature.parameters if p not in ("args", "kwargs")]
+    return pd.DataFrame(rows)
 
 
 def register_policy(name, cls, summary="", needs_state=None, needs_feedback=None):
@@ -311,5 +320,6 @@ def register_policy(name, cls, summary="", needs_state=None, needs_feedback=None
     observe() (policies/README.md). Both engines use it."""
     state = getattr(cls, "needs_state", False) if needs_state is None else needs_state
     feedback = getattr(cls, "needs_feedback", False) if needs_feedback is None else needs_feedback
+    _PYTHON_POLICIES[name] = cls
     _tiersim.register_policy(name, cls, summary or (cls.__doc__ or "").strip().split("\n")[0], bool(state),
                              bool(feedback))

@@ -86,7 +86,10 @@ void JsonReader::require_object() const {
   if (!value_.is_object()) fail(fmt::format("an object, got {}", type_name(value_)));
 }
 
-bool JsonReader::has(const std::string& key) const { return value_.is_object() && value_.contains(key); }
+bool JsonReader::has(const std::string& key) const {
+  read_keys_.insert(key);
+  return value_.is_object() && value_.contains(key);
+}
 
 JsonReader JsonReader::at(const std::string& key) {
   require_object();

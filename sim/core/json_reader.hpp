@@ -37,7 +37,11 @@ class JsonReader {
   const std::string& file() const { return file_; }
   const std::string& path() const { return path_; }
   const json& raw() const { return value_; }
+  // Whether the object has the key; the key counts as one this reader knows (in the "expected
+  // one of" of unknown keys, and in a policy's parameter list) whether or not it is there.
   bool has(const std::string& key) const;
+  // The keys read or asked about so far.
+  const std::set<std::string>& read_keys() const { return read_keys_; }
 
   // Child readers. `at` requires the key; `child` of a missing key is a null reader.
   JsonReader at(const std::string& key);
@@ -72,7 +76,7 @@ class JsonReader {
   json value_;
   std::string file_;
   std::string path_;
-  std::set<std::string> read_keys_;
+  mutable std::set<std::string> read_keys_;
   char separator_ = '/';
   std::string child_path(const std::string& key) const;
 };

@@ -13,8 +13,15 @@ static std::vector<PolicyInfo>& registry() {
   return policies;
 }
 
-PolicyRegistrar::PolicyRegistrar(std::string name, std::string summary, PolicyFactory make, Tunable tunable) {
-  registry().push_back({std::move(name), std::move(summary), std::move(make), std::move(tunable)});
+PolicyRegistrar::PolicyRegistrar(std::string name, std::string summary, PolicyFactory make, Tunable tunable,
+                                 nlohmann::json example) {
+  registry().push_back({std::move(name), std::move(summary), std::move(make), std::move(tunable), std::move(example)});
+}
+
+std::vector<std::string> policy_parameters(const PolicyInfo& policy) {
+  JsonReader reader(policy.example, fmt::format("the example of policy \"{}\"", policy.name), "/policy/params");
+  (void)policy.make(reader);
+  return {reader.read_keys().begin(), reader.read_keys().end()};
 }
 
 SystemState DecisionContext::state() const {

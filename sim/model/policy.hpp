@@ -123,12 +123,20 @@ struct PolicyInfo {
   std::string name, summary;
   PolicyFactory make;
   Tunable tunable;
+  nlohmann::json example = nlohmann::json::object();  // parameters it builds from (policy_parameters)
 };
 
-// Static-object registration: `static PolicyRegistrar r{"name", "summary", factory, tunable};`
+// Static-object registration: `static PolicyRegistrar r{"name", "summary", factory, tunable, example};`
+// `example`: parameters the factory accepts (its required ones at least), from which the
+// parameter list is read.
 struct PolicyRegistrar {
-  PolicyRegistrar(std::string name, std::string summary, PolicyFactory make, Tunable tunable = {});
+  PolicyRegistrar(std::string name, std::string summary, PolicyFactory make, Tunable tunable = {},
+                  nlohmann::json example = nlohmann::json::object());
 };
+
+// The parameters a policy reads: the keys its factory reads or asks about when it builds from
+// its example (so the list cannot drift from the code). InputError if the example is refused.
+std::vector<std::string> policy_parameters(const PolicyInfo& policy);
 
 const std::vector<PolicyInfo>& registered_policies();
 
