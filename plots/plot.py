@@ -372,9 +372,14 @@ def setting(run, exclude=()):
     return ", ".join(parts)
 
 
+def policy_params(run):
+    """The run's policy parameters, from its config.json ({} without one)."""
+    return ((run["config"] or {}).get("policy") or {}).get("params") or {}
+
+
 def run_label(run, exclude=()):
     """Policy, its parameters, and the other swept values, briefly: "entropy 0.1, devices=5"."""
-    params = ((run["config"] or {}).get("policy") or {}).get("params") or {}
+    params = policy_params(run)
     label = metric(run, "policy") + "".join(f" {short(v)}" for v in params.values() if not isinstance(v, (dict, str)))
     rest = setting(run, exclude)
     return label + (", " + rest if rest else "")
@@ -420,7 +425,7 @@ def ordered(runs):
 
     def key(run):
         policy = optional(run, "policy", "")
-        params = ((run["config"] or {}).get("policy") or {}).get("params") or {}
+        params = policy_params(run)
         values = [v for k, v in sorted(optional(run, "sweep", {}).items()) if not k.startswith("policy.")]
         values += [v for v in params.values() if not isinstance(v, (dict, list))]
         return (POLICY_ORDER.index(policy) if policy in POLICY_ORDER else 99, policy, [sortable(v) for v in values])
@@ -440,10 +445,6 @@ def irrelevant_keys(runs, values_of):
         if all(all(max(abs(a - b) for a, b in zip(v, vs[0])) < 1e-12 for v in vs) for vs in groups.values()):
             dropped.append(key)
     return tuple(dropped)
-
-
-def policy_params(run):
-    return ((run["config"] or {}).get("policy") or {}).get("params") or {}
 
 
 SETTING_NOTE = "one parameter value per policy"

@@ -25,6 +25,7 @@
 #include "core/error.hpp"
 #include "core/json_reader.hpp"
 #include "io/trace.hpp"
+#include "model/metrics.hpp"
 #include "model/policy.hpp"
 #include "policy_bridge.hpp"
 
@@ -132,19 +133,13 @@ void send_python_error(int fd, py::error_already_set& e) {
 // Columns of the requests, as numpy arrays (requests.csv's names).
 py::dict requests_columns(const std::vector<Packed>& rows, const nlohmann::json& names) {
   const std::size_t n = rows.size();
-  auto column = [n](auto value_of) {
-    using T = decltype(value_of(std::declval<const Packed&>()));
-    py::array_t<T> a(static_cast<py::ssize_t>(n));
-    return std::pair{a, a.mutable_data()};
-  };
   py::dict out;
   auto number = [&](const char* name, auto value_of) {
-    auto [a, data] = column(value_of);
+    py::array_t<decltype(value_of(rows.front()))> a(static_cast<py::ssize_t>(n));
+    auto* data = a.mutable_data();
     for (std::size_t i = 0; i < n; ++i) data[i] = value_of(rows[i]);
     out[name] = a;
   };
-  static const char* kTiers[] = {"mobile", "edge", "cloud"};
-  static const char* kOutcomes[] = {"served", "dropped_answered_on_device", "lost"};
   auto text = [&](const char* name, auto value_of) {
     py::list l(n);
     for (std::size_t i = 0; i < n; ++i) l[i] = py::str(value_of(rows[i]));
@@ -161,14 +156,14 @@ py::dict requests_columns(const std::vector<Packed>& rows, const nlohmann::json&
   number("finish_s", [](const Packed& p) { return p.finish_s; });
   number("latency_s", [](const Packed& p) { return p.finish_s - p.arrival_s; });
   number("exit", [](const Packed& p) { return p.exit; });
-  text("exit_tier", [](const Packed& p) { return std::string(kTiers[p.exit_tier]); });
+  text("exit_tier", [](const Packed& p) { return std::string(tier_name(static_cast<Tier>(p.exit_tier))); });
   number("correct", [](const Packed& p) { return static_cast<std::int32_t>(p.correct); });
   number("mobile_compute_j", [](const Packed& p) { return p.compute_j[0]; });
   number("mobile_radio_j", [](const Packed& p) { return p.radio_j; });
   number("edge_j", [](const Packed& p) { return p.compute_j[1]; });
   number("cloud_j", [](const Packed& p) { return p.compute_j[2]; });
   number("bytes_up", [](const Packed& p) { return p.bytes_up; });
-  text("outcome", [](const Packed& p) { return std::string(kOutcomes[p.outcome]); });
+  text("outcome", [](const Packed& p) { return std::string(outcome_name(static_cast<Outcome>(p.outcome))); });
   text("edge_host", [&](const Packed& p) { return host(p.edge_server); });
   text("cloud_host", [&](const Packed& p) { return host(p.cloud_server); });
   number("queue_s", [](const Packed& p) { return p.queue_s; });

@@ -30,8 +30,7 @@ struct Outcome {
 };
 
 Tier tier_from(const std::string& name) {
-  for (Tier t : {Tier::Mobile, Tier::Edge, Tier::Cloud})
-    if (name == tier_name(t)) return t;
+  if (const auto t = tier_from_name(name)) return *t;
   throw py::value_error(fmt::format("tier: expected mobile, edge or cloud, got \"{}\"", name));
 }
 

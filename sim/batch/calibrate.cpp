@@ -129,8 +129,7 @@ nlohmann::ordered_json calibrate(const Experiment& experiment, const nlohmann::j
     params[param] = as_param(v, tunable.integer && param == tunable.param);
     auto s = evaluate(x, inputs, params, opt.calibration_split, calibration.size());
     const double accuracy = get_number(s, summary::accuracy, "calibration summary"), cost = objective_value(s, opt.objective);
-    const double right = get_number(s, summary::accuracy, "calibration summary") * n;
-    const bool ok = std::llround(right) >= static_cast<long long>(reference_right) - allowed_samples;
+    const bool ok = std::llround(accuracy * n) >= static_cast<long long>(reference_right) - allowed_samples;
     result["candidates"].push_back({{"value", params[param]}, {"accuracy", accuracy}, {opt.objective, cost}, {"meets_target", ok}});
     if (ok && (best < 0 || cost < best_cost)) {
       best = i;

@@ -122,12 +122,7 @@ std::string compare_runs(const std::string& out_dir) {
   header.insert(header.end(), {"replicas", "runs"});
   for (const auto& id : metric_order) header.insert(header.end(), {fmt::format("{}_mean", id), fmt::format("{}_ci95", id)});
   header.insert(header.end(), {"pareto_accuracy_energy", "pareto_accuracy_latency"});
-  auto line = [](const std::vector<std::string>& cells) {
-    std::vector<std::string> quoted;
-    for (const auto& c : cells) quoted.push_back(csv_field(c));
-    return fmt::format("{}\n", fmt::join(quoted, ","));
-  };
-  std::string csv = line(header);
+  std::string csv = csv_row(header);
   for (const auto& p : points) {
     std::vector<std::string> row{p.policy};
     for (const auto& v : p.values) row.push_back(cell_text(v));
@@ -141,7 +136,7 @@ std::string compare_runs(const std::string& out_dir) {
     }
     row.push_back(p.pareto_energy ? "1" : "0");
     row.push_back(p.pareto_latency ? "1" : "0");
-    csv += line(row);
+    csv += csv_row(row);
   }
 
   using namespace summary;
@@ -185,18 +180,14 @@ namespace {
 // The points of the directory's config that have no complete run, by shard when `tiersim slurm`
 // recorded the shards (point i belongs to shard i mod N, as `run --shard` takes them).
 void find_missing(const fs::path& dir, MergeReport& report) {
-  const fs::path marker = dir / "experiment.json";
-  auto config = parse_json_text(read_text(marker), marker.string());
-  if (!config || !config->is_object()) return;
-  if (config->contains(kExperimentExtras)) {
-    const auto& extras = (*config)[kExperimentExtras];
-    if (extras.is_object() && extras.contains("shards") && extras["shards"].is_number_integer())
-      report.shards = std::max(0, extras["shards"].get<int>());
-    config->erase(kExperimentExtras);
-  }
+  const auto recorded = read_experiment(dir);
+  if (!recorded || !recorded->config.is_object()) return;
+  const nlohmann::json& extras = recorded->extras;
+  if (extras.is_object() && extras.contains("shards") && extras["shards"].is_number_integer())
+    report.shards = std::max(0, extras["shards"].get<int>());
   std::vector<RunPoint> points;
   try {
-    points = expand_sweep(*config, marker.string());
+    points = expand_sweep(recorded->config, (dir / "experiment.json").string());
   } catch (const InputError&) {
     return;  // not a config this tiersim reads: nothing to say about missing points
   }

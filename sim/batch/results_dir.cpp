@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "core/error.hpp"
+#include "core/json_reader.hpp"
 #include "core/names.hpp"
 
 namespace tiersim {
@@ -42,6 +43,20 @@ void record_error(const fs::path& dir, const std::string& id, const std::string&
     write_text_atomically(run_path(dir, id + ".error"), message + "\n");
   } catch (const std::exception&) {
   }
+}
+
+std::optional<RecordedExperiment> read_experiment(const fs::path& dir) {
+  const fs::path marker = dir / "experiment.json";
+  if (!fs::exists(marker)) return std::nullopt;
+  RecordedExperiment r;
+  auto parsed = parse_json_text(read_text(marker), marker.string());
+  if (!parsed || !parsed->is_object()) return r;
+  if (parsed->contains(kExperimentExtras)) {
+    r.extras = (*parsed)[kExperimentExtras];
+    parsed->erase(kExperimentExtras);
+  }
+  r.config = std::move(*parsed);
+  return r;
 }
 
 fs::path owned_folder(const fs::path& dir, const std::string& name, const std::string& what) {

@@ -11,7 +11,10 @@
 // tiersim deletes and renames only these, never through a symbolic link: a link in their place
 // is replaced (files) or refused (runs/), and writes go to a temporary file renamed over the
 // target.
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
+#include <optional>
 #include <string>
 
 namespace tiersim {
@@ -28,6 +31,19 @@ std::string read_text(const std::filesystem::path& path);
 // Writes a failed point's DIR/runs/ID.error (its message and a newline). Never throws: on a
 // full disk the message is lost and the runner reports the point by its worker's status.
 void record_error(const std::filesystem::path& dir, const std::string& id, const std::string& message);
+
+// The key of experiment.json where tiersim records what it knows beside the config (`tiersim
+// slurm`: the inputs' sha256 and the number of shards). Not part of the config: configs are
+// compared without it.
+inline constexpr const char* kExperimentExtras = "x-tiersim";
+
+// DIR/experiment.json split into the config the directory belongs to and the extras recorded
+// beside it (null when none). nullopt when the file does not exist; a config of null when it
+// is not a JSON object (a copied or damaged directory), which no config equals.
+struct RecordedExperiment {
+  nlohmann::json config, extras;
+};
+std::optional<RecordedExperiment> read_experiment(const std::filesystem::path& dir);
 
 // DIR/NAME (a folder tiersim owns: runs, inputs), created if missing; InputError when it is a
 // symbolic link, saying it holds `what`.

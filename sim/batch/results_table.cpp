@@ -40,15 +40,6 @@ void flatten_config(const nlohmann::json& value, const std::string& path,
   }
 }
 
-std::string csv_line(const std::vector<std::string>& cells) {
-  std::string line;
-  for (std::size_t i = 0; i < cells.size(); ++i) {
-    if (i) line += ',';
-    line += csv_field(cells[i]);
-  }
-  return line + "\n";
-}
-
 // The config values of each run, by path.
 std::vector<std::map<std::string, nlohmann::json>> config_maps(const std::vector<RunResult>& runs) {
   std::vector<std::map<std::string, nlohmann::json>> maps;
@@ -138,12 +129,12 @@ std::string summary_csv(const std::vector<RunResult>& runs) {
   std::vector<std::string> header{"run"};
   for (const auto& path : config_paths) header.push_back(metric_columns.count(path) ? fmt::format("config.{}", path) : path);
   header.insert(header.end(), metrics.begin(), metrics.end());
-  std::string text = csv_line(header);
+  std::string text = csv_row(header);
   for (std::size_t i = 0; i < runs.size(); ++i) {
     std::vector<std::string> row{runs[i].id};
     for (const auto& path : config_paths) row.push_back(maps[i].count(path) ? cell_text(maps[i].at(path)) : "");
     for (const auto& metric : metrics) row.push_back(metric_cells[i].count(metric) ? metric_cells[i].at(metric) : "");
-    text += csv_line(row);
+    text += csv_row(row);
   }
   return text;
 }
@@ -155,7 +146,7 @@ std::string metrics_long_csv(const std::vector<RunResult>& runs) {
   header.insert(header.end(), varying.begin(), varying.end());
   header.push_back("metric");
   header.push_back("value");
-  std::string text = csv_line(header);
+  std::string text = csv_row(header);
   for (std::size_t i = 0; i < runs.size(); ++i) {
     std::vector<std::string> keys{runs[i].id};
     for (const auto& path : varying) keys.push_back(maps[i].count(path) ? cell_text(maps[i].at(path)) : "");
@@ -164,7 +155,7 @@ std::string metrics_long_csv(const std::vector<RunResult>& runs) {
       auto row = keys;
       row.push_back(leaf.id);
       row.push_back(leaf.value.dump());
-      text += csv_line(row);
+      text += csv_row(row);
     }
   }
   return text;

@@ -50,16 +50,11 @@ void claim_directory(const fs::path& dir, const nlohmann::json& original, bool f
   const fs::path runs = runs_folder(dir);
   const fs::path marker = dir / "experiment.json";
   nlohmann::json record = original;
-  if (fs::exists(marker)) {
-    nlohmann::json previous = parse_json_text(read_text(marker), marker.string()).value_or(nlohmann::json());
+  if (const auto recorded = read_experiment(dir)) {
+    const nlohmann::json& previous = recorded->config;
     // What tiersim recorded beside the config (`tiersim slurm`: the inputs' hashes, the shards)
     // stays, and is no part of the comparison.
-    nlohmann::json extras;
-    if (previous.is_object() && previous.contains(kExperimentExtras)) {
-      extras = previous[kExperimentExtras];
-      previous.erase(kExperimentExtras);
-    }
-    if (previous == original && !extras.is_null()) record[kExperimentExtras] = extras;
+    if (previous == original && !recorded->extras.is_null()) record[kExperimentExtras] = recorded->extras;
     if (previous != original && !force)
       throw InputError(fmt::format("{}: holds the results of a different config (see {}); use another directory "
                                    "or --force", dir.string(), marker.string()));

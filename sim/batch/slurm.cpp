@@ -155,10 +155,7 @@ std::string write_slurm_scripts(const std::string& binary, const std::string& co
   std::map<std::string, std::string> hashes;
   const nlohmann::json config = copy_inputs(read_json_file(config_path), config_path, dir.string(), hashes);
   const fs::path marker = dir / "experiment.json";
-  if (fs::exists(marker)) {
-    auto previous = parse_json_text(read_text(marker), marker.string());
-    if (previous && previous->is_object()) previous->erase(kExperimentExtras);
-    if (!previous || *previous != config)
+  if (const auto recorded = read_experiment(dir); recorded && recorded->config != config) {
       throw InputError(fmt::format("{}: holds the results of a different config (see {}); use another directory",
                                    dir.string(), marker.string()));
   }

@@ -20,11 +20,6 @@ struct SlurmOptions {
   std::string partition, account, qos, mem, constraint;
 };
 
-// The key of experiment.json where tiersim records what it knows beside the config: the
-// inputs' sha256 and the number of shards. Not part of the config (the runner compares
-// configs without it).
-inline constexpr const char* kExperimentExtras = "x-tiersim";
-
 // Copies `config_path` and the files it names (trace and its sidecar, profile, platform, and
 // any other string of the config, its sweep included, that names an existing file) into
 // DIR/inputs/, rewriting those strings to the copies' names. Returns the copied config.

@@ -30,6 +30,16 @@ inline std::string csv_field(std::string_view value) {
   return out + '"';
 }
 
+// A CSV line: the cells through csv_field, joined by commas, ended by a newline.
+inline std::string csv_row(const std::vector<std::string>& cells) {
+  std::string line;
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    if (i) line += ',';
+    line += csv_field(cells[i]);
+  }
+  return line + "\n";
+}
+
 // Longest line accepted (a file with no newline is refused here rather than read whole).
 inline constexpr std::size_t kMaxCsvLineBytes = 1 << 20;
 

@@ -249,11 +249,8 @@ std::vector<std::string> Platform::implausible_values() const {
     std::vector<std::pair<std::string, double>> powers{{"radio_tx_w", host.radio_tx_w}, {"radio_rx_w", host.radio_rx_w}};
     if (host.properties)
       for (const auto& [key, value] : *host.properties)
-        if (key.rfind("radio.", 0) == 0 && key.size() > 2 && key.compare(key.size() - 2, 2, "_w") == 0) {
-          char* end = nullptr;
-          const double w = std::strtod(value.c_str(), &end);
-          if (end != value.c_str()) powers.emplace_back(key, w);
-        }
+        if (key.rfind("radio.", 0) == 0 && key.size() > 2 && key.compare(key.size() - 2, 2, "_w") == 0)
+          powers.emplace_back(key, host_property_number(path_, host.name, key, value));
     for (const auto& [key, w] : powers)
       if (w > 10) radio.add(fmt::format("host {} has {} = {:g} W", host.name, key, w));
   }

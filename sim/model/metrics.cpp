@@ -287,7 +287,6 @@ RequestLog::~RequestLog() { close(); }
 void RequestLog::write(const RequestRecord& r) {
   if (sink_) sink_(r);
   if (!file_) return;
-  static constexpr const char* kOutcomes[] = {"served", "dropped_answered_on_device", "lost"};
   auto host = [&](Tier t) -> std::string {
     const int s = r.server[index(t)];
     if (s < 0 || static_cast<std::size_t>(s) >= server_names_.size()) return {};
@@ -297,7 +296,7 @@ void RequestLog::write(const RequestRecord& r) {
     fmt::print(file_, "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.request, r.device, r.sample,
                r.arrival_s, r.finish_s, r.latency_s(), r.exit, tier_name(r.exit_tier), r.correct ? 1 : 0,
                r.compute_j[0], r.radio_j, r.compute_j[1], r.compute_j[2], r.bytes_up,
-               kOutcomes[static_cast<int>(r.outcome)], host(Tier::Edge), host(Tier::Cloud), r.queue_s, r.radio_tail_j);
+               outcome_name(r.outcome), host(Tier::Edge), host(Tier::Cloud), r.queue_s, r.radio_tail_j);
   } catch (const std::system_error& e) {  // fmt's "cannot write to file", without the file
     throw std::runtime_error(fmt::format("{}: write failed ({})", path_, e.code().message()));
   }

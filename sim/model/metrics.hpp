@@ -19,6 +19,11 @@ namespace tiersim {
 // or past its deadline at dequeue) and answered by the deepest exit already computed on the
 // device; or never answered (dropped with no exit on the device, or lost to a failure).
 enum class Outcome : std::uint8_t { Served, DroppedAnsweredOnDevice, Lost };
+// As requests.csv's `outcome` column writes it.
+inline const char* outcome_name(Outcome o) {
+  static constexpr const char* kNames[] = {"served", "dropped_answered_on_device", "lost"};
+  return kNames[static_cast<int>(o)];
+}
 
 struct RequestRecord {
   std::uint64_t request = 0;
