@@ -234,7 +234,7 @@ Experiment parse_experiment(const nlohmann::json& config, const std::string& con
     if (sim.has("network_model")) {
       auto model = sim.at("network_model");
       x.network_model = model.string();
-      find_network_model(x.network_model, model.where());
+      load_network_model(x.network_model, x.platform_path, model.where());  // a calibrated file is read here
     }
     if (sim.has("seed")) x.seed = static_cast<std::uint64_t>(sim.at("seed").integer_at_least(0));
     sim.reject_unknown_keys();

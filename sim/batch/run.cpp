@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 
 std::shared_ptr<RunInputs> load_run_inputs(const Experiment& x) {
   auto inputs = std::make_shared<RunInputs>(
-      x.trace_path, x.profile_path, find_network_model(x.network_model, x.config_path + ": /simulation/network_model"),
+      x.trace_path, x.profile_path, load_network_model(x.network_model, x.platform_path, x.config_path + ": /simulation/network_model"),
       x.platform_path);
   for (const auto& [pattern, bytes_per_s] : x.link_bandwidth)
     if (inputs->platform.set_link_bandwidth(pattern, bytes_per_s) == 0)

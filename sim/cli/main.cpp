@@ -27,7 +27,9 @@
 #include "batch/run.hpp"
 #include "batch/runner.hpp"
 #include "batch/sweep.hpp"
+#include "engines/transfer_replay.hpp"
 #include "io/trace_import.hpp"
+#include "network/network_model.hpp"
 
 using namespace tiersim;
 
@@ -305,6 +307,43 @@ Command add_calibrate(CLI::App& app) {
           }};
 }
 
+// `tiersim network route|replay`: the flow-level side of the ns-3 cross-check (bench/ns3/).
+std::vector<Command> add_network(CLI::App& app) {
+  auto* network = app.add_subcommand("network", "network models: a route's links, transfers replayed through a model");
+  network->require_subcommand(1);
+  struct Options {
+    std::string platform, from, to, transfers, out, model = "CM02";
+  };
+  auto o = std::make_shared<Options>();
+  auto* route = network->add_subcommand("route", "print the links of the route FROM -> TO as JSON");
+  route->add_option("platform", o->platform, "SimGrid platform XML")->required();
+  route->add_option("from", o->from, "source host")->required();
+  route->add_option("to", o->to, "destination host")->required();
+  auto* replay = network->add_subcommand("replay", "replay transfers (transfer,source,destination,start_s,bytes) through a network model");
+  replay->add_option("platform", o->platform, "SimGrid platform XML")->required();
+  replay->add_option("transfers", o->transfers, "CSV: transfer,source,destination,start_s,bytes")->required();
+  replay->add_option("-o,--out", o->out, "CSV of completion times")->required();
+  replay->add_option("--model", o->model, "network model: built-in or <platform folder>/network/NAME.json")->capture_default_str();
+  auto session_for = [o](const std::string& model_name) {
+    return std::make_unique<SimgridSession>(load_network_model(model_name, o->platform, "--model"));
+  };
+  Command route_cmd{route, [o, session_for] {
+                      auto session = session_for(o->model);
+                      Platform platform = Platform::load(o->platform, *session);
+                      fmt::print("{}\n", describe_route(*session, platform, o->from, o->to).dump(2));
+                      return 0;
+                    }};
+  Command replay_cmd{replay, [o, session_for] {
+                       auto transfers = read_transfers(o->transfers);
+                       auto session = session_for(o->model);
+                       Platform platform = Platform::load(o->platform, *session);
+                       replay_transfers(*session, platform, transfers, o->transfers);
+                       write_transfer_times(o->out, transfers);
+                       return 0;
+                     }};
+  return {route_cmd, replay_cmd};
+}
+
 Command add_schema(CLI::App& app) {
   auto* cmd = app.add_subcommand("schema", "print the JSON Schema of summary.json (experiments/summary.schema.json)");
   return {cmd, [] {
@@ -452,6 +491,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::vector<Command> commands{add_run(app), add_validate(app)};
   for (auto& c : add_trace(app)) commands.push_back(std::move(c));
+  for (auto& c : add_network(app)) commands.push_back(std::move(c));
   for (auto* add : {add_calibrate, add_policies, add_schema, add_reproduce, add_plot, add_compare, add_results, add_merge, add_slurm})
     commands.push_back(add(app));
   CLI11_PARSE(app, argc, argv);

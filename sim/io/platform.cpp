@@ -18,7 +18,7 @@
 
 namespace tiersim {
 
-SimgridSession::SimgridSession(const NetworkModelInfo& network, bool quiet) {
+SimgridSession::SimgridSession(NetworkModelInfo network, bool quiet) : network_(std::move(network)) {
   std::vector<std::string> args{"tiersim",
                                 // No reverse "ACK" flow on each link: transfers use only their own route.
                                 "--cfg=network/crosstraffic:0",
@@ -32,7 +32,7 @@ SimgridSession::SimgridSession(const NetworkModelInfo& network, bool quiet) {
                                 // uploading at once (closed loop, 30 000 requests): 81 s, against
                                 // 186-214 s lazy.
                                 "--cfg=network/optim:Full"};
-  args.insert(args.end(), network.simgrid_config.begin(), network.simgrid_config.end());
+  args.insert(args.end(), network_.simgrid_config.begin(), network_.simgrid_config.end());
   if (quiet) args.emplace_back("--log=root.thres:critical");
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -170,6 +170,7 @@ Platform Platform::load(const std::string& xml_path, SimgridSession& session) {
   if (link_energy) sg_link_energy_plugin_init();
   try {
     session.engine().load_platform(xml_path);
+    install_network_factors(session.network(), session.engine());
   } catch (const std::exception& e) {
     throw InputError(fmt::format("{}: SimGrid cannot load this platform: {}", xml_path, e.what()));
   }
@@ -293,6 +294,7 @@ RouteInfo Platform::shared_route(const HostInfo& from, const HostInfo& to,
     r.bandwidth_bps = std::min(r.bandwidth_bps, l->get_bandwidth() / static_cast<double>(n + 1));
   }
   r.links = static_cast<int>(links.size());
+  r.link_path.assign(links.begin(), links.end());
   return r;
 }
 

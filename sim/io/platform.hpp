@@ -60,9 +60,11 @@ std::vector<bool> file_mentions(const std::string& path, const std::vector<std::
 // SimGrid settings shared by both engines (the network model's among them). Creates the
 // process's single SimGrid engine.
 struct SimgridSession {
-  explicit SimgridSession(const NetworkModelInfo& network, bool quiet = true);
+  explicit SimgridSession(NetworkModelInfo network, bool quiet = true);
   ~SimgridSession();
   simgrid::s4u::Engine& engine() { return *engine_; }
+  const NetworkModelInfo& network() const { return network_; }
+  NetworkModelInfo network_;
   std::unique_ptr<simgrid::s4u::Engine> engine_;
 };
 

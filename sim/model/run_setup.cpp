@@ -46,7 +46,7 @@ RunSetup::RunSetup(std::shared_ptr<RunInputs> loaded, const RunSpec& spec)
       profile(inputs->profile),
       session(inputs->session),
       platform(inputs->platform),
-      network(find_network_model(spec.network_model, spec.config_path + ": /simulation/network_model")),
+      network(inputs->session.network()),
       policy(prepared_policy(spec, trace, profile)),
       workload(spec.workload, trace, spec.seed, spec.config_path,
                std::filesystem::path(spec.config_path).parent_path().string()),

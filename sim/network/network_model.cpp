@@ -1,16 +1,74 @@
 #include "network/network_model.hpp"
 
+#include <fnmatch.h>
+#include <simgrid/kernel/resource/NetworkModelIntf.hpp>
+#include <simgrid/s4u/Engine.hpp>
+#include <simgrid/s4u/Link.hpp>
+#include <simgrid/s4u/NetZone.hpp>
+
 #include <algorithm>
 
 namespace tiersim {
 
+double SizeFactor::at(double bytes) const {
+  // The last step whose size is <= bytes (steps are increasing, the first at 0).
+  auto after = std::upper_bound(steps.begin(), steps.end(), bytes,
+                                [](double b, const std::pair<double, double>& step) { return b < step.first; });
+  return after == steps.begin() ? steps.front().second : std::prev(after)->second;
+}
+
+const RouteFactors* NetworkModelInfo::route_factors(const std::vector<const simgrid::s4u::Link*>& links) const {
+  int first = -1;
+  for (const auto* link : links) {
+    auto [it, fresh] = link_entry_cache.try_emplace(link, -1);
+    if (fresh) {
+      for (std::size_t i = 0; i < routes.size(); ++i)
+        if (fnmatch(routes[i].through.c_str(), link->get_cname(), 0) == 0) {
+          it->second = static_cast<int>(i);
+          break;
+        }
+    }
+    if (it->second >= 0 && (first < 0 || it->second < first)) first = it->second;
+  }
+  return first < 0 ? nullptr : &routes[static_cast<std::size_t>(first)];
+}
+
+std::pair<double, double> NetworkModelInfo::factors(double bytes,
+                                                    const std::vector<const simgrid::s4u::Link*>& links) const {
+  if (routes.empty()) return {latency_factor, bandwidth_factor};
+  const RouteFactors* r = route_factors(links);
+  if (!r) return {1.0, 1.0};
+  return {r->latency.at(bytes), r->bandwidth.at(bytes)};
+}
+
 double NetworkModelInfo::transfer_time(const RouteInfo& route, double bytes) const {
-  const double latency = route.latency_s * latency_factor;
+  const auto [lat_factor, bw_factor] = factors(bytes, route.link_path);
+  const double latency = route.latency_s * lat_factor;
   if (bytes <= 0) return latency;
-  double rate = route.bandwidth_bps * bandwidth_factor;
-  // SimGrid bounds a flow by its TCP window: rate <= gamma / (2 * route latency).
+  double rate = route.bandwidth_bps * bw_factor;
+  // SimGrid bounds a flow by its TCP window: rate <= gamma / (2 * route latency), the latency as
+  // the platform states it (before the latency factor).
   if (route.latency_s > 0) rate = std::min(rate, tcp_gamma / (2.0 * route.latency_s));
   return latency + bytes / rate;
+}
+
+void install_network_factors(const NetworkModelInfo& model, simgrid::s4u::Engine& engine) {
+  if (model.routes.empty()) return;
+  auto* network = engine.get_netzone_root()->get_network_model();
+  const NetworkModelInfo* m = &model;  // outlives the engine's runs: the session keeps it
+  auto links_of = [](const std::vector<simgrid::s4u::Link*>& links) {
+    return std::vector<const simgrid::s4u::Link*>(links.begin(), links.end());
+  };
+  network->set_lat_factor_cb([m, links_of](double size, const simgrid::s4u::Host*, const simgrid::s4u::Host*,
+                                           const std::vector<simgrid::s4u::Link*>& links,
+                                           const std::unordered_set<simgrid::s4u::NetZone*>&) {
+    return m->factors(size, links_of(links)).first;
+  });
+  network->set_bw_factor_cb([m, links_of](double size, const simgrid::s4u::Host*, const simgrid::s4u::Host*,
+                                          const std::vector<simgrid::s4u::Link*>& links,
+                                          const std::unordered_set<simgrid::s4u::NetZone*>&) {
+    return m->factors(size, links_of(links)).second;
+  });
 }
 
 }  // namespace tiersim

@@ -2,8 +2,14 @@
 // Network models: one table, name -> the SimGrid configuration the SimGrid engine runs with and
 // the closed form the analytic engine uses for a lone flow with exactly the same factors, so
 // the two engines agree at vanishing load (tested for every model). One file per model in this
-// folder, registered by name; `simulation.network_model` picks one. See README.md here.
+// folder, registered by name; `simulation.network_model` picks one. Calibrated models are data:
+// `<platform's folder>/network/<name>.json` (calibrated.cpp reads them), fitted against a
+// packet-level ns-3 reference by bench/ns3/. See README.md here.
+#include <simgrid/forward.h>
+
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/registry.hpp"
@@ -14,6 +20,22 @@ struct RouteInfo {
   double latency_s = 0;      // sum of link latencies
   double bandwidth_bps = 0;  // bytes/s of the narrowest link (infinite for an empty route)
   int links = 0;
+  std::vector<const simgrid::s4u::Link*> link_path;  // the route's links (for per-route factors)
+};
+
+// A factor that depends on the transfer's size, piecewise constant as SimGrid's SMPI factors:
+// steps[i].second applies to sizes from steps[i].first (bytes) up to the next step's size.
+// The first step starts at 0 bytes.
+struct SizeFactor {
+  std::vector<std::pair<double, double>> steps{{0.0, 1.0}};
+  double at(double bytes) const;
+};
+
+// The factors of the routes through one kind of link: the first entry of a model whose glob
+// matches the id of a link of the route applies to the whole route.
+struct RouteFactors {
+  std::string through;  // glob on link ids (fnmatch), e.g. "wan" or "phones_*"
+  SizeFactor latency, bandwidth;
 };
 
 struct NetworkModelInfo {
@@ -24,15 +46,33 @@ struct NetworkModelInfo {
   // route latency)).
   double latency_factor = 1.0, bandwidth_factor = 1.0;
   double tcp_gamma = 4194304.0;  // SimGrid's network/TCP-gamma default (bytes)
+  // Calibrated models: factors by route and size, given to SimGrid's CM02 model as its latency
+  // and bandwidth factor callbacks (NetworkModelIntf, 3.32); routes that match no entry keep 1.
+  std::vector<RouteFactors> routes;
+  std::string file;  // the JSON a calibrated model was read from
 
+  // The factors SimGrid applies to a transfer of `bytes` over these links: {latency, bandwidth}.
+  std::pair<double, double> factors(double bytes, const std::vector<const simgrid::s4u::Link*>& links) const;
   // Time of one transfer alone on its route (no contention): what the analytic engine uses.
   double transfer_time(const RouteInfo& route, double bytes) const;
+  // The entry of `routes` for these links (nullptr: none matches).
+  const RouteFactors* route_factors(const std::vector<const simgrid::s4u::Link*>& links) const;
+  // link -> index of the first entry of `routes` matching its id (-1: none), filled as links are met.
+  mutable std::unordered_map<const simgrid::s4u::Link*, int> link_entry_cache = {};
 };
 
 using NetworkModels = Registry<NetworkModelInfo>;
 
-inline const NetworkModelInfo& find_network_model(const std::string& name, const std::string& where) {
-  return NetworkModels::find(name, where, "network model");
-}
+// A built-in model (this folder's registry) or a calibrated one, <folder of platform_path>/
+// network/<name>.json; else InputError "<where>: unknown network model ... (expected one of:
+// the built-in names and the calibrated models found there)". A calibrated file is read strictly:
+// its errors name the file and JSON path.
+NetworkModelInfo load_network_model(const std::string& name, const std::string& platform_path,
+                                    const std::string& where);
+// Reads one calibrated model file (see platforms/README.md, "Calibrated network models").
+NetworkModelInfo read_calibrated_model(const std::string& name, const std::string& file);
+
+// Hands a calibrated model's factors to the engine's network model (after the platform is loaded).
+void install_network_factors(const NetworkModelInfo& model, simgrid::s4u::Engine& engine);
 
 }  // namespace tiersim

@@ -1,0 +1,301 @@
+#!/usr/bin/python3
+"""Packet-level cross-check and calibration of tiersim's network models against ns-3 3.37.
+
+  crosscheck.py reference CASES.json --work DIR      run ns-3 on every case (cached by input hash)
+  crosscheck.py compare   CASES.json --work DIR [--models CM02,LV08,NAME]
+  crosscheck.py calibrate CASES.json --work DIR [--out platforms/network/NAME.json]
+
+CASES.json (bench/ns3/cases.json) names a tiersim platform, the routes to test (hosts, the glob of
+the links a calibrated model's entry matches, the ns-3 access: a WiFi cell or wired) and the cases:
+`devices` transfers of `bytes` all at once, or Poisson arrivals of `poisson_hz` per device over
+`duration_s`. Each case's transfers are written once (transfers.csv) and fed to both simulators:
+ns-3 (bench/ns3/ns3_reference) and `tiersim network replay` with each model.
+
+calibrate fits, for each route, a latency and a bandwidth factor per size class (piecewise
+constant, SimGrid's SMPI-style steps, boundaries at the geometric middle between fitted sizes),
+by least squares on the relative errors of the mean and the p95 of every "fit" case of that size
+(scipy.optimize.least_squares, soft-L1 loss), and writes the model with the fit's residuals.
+"held_out" cases are never fitted on and are reported separately.
+"""
+import argparse
+import hashlib
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+TIERSIM = Path(os.environ.get("TIERSIM", ROOT / "build" / "tiersim"))
+NS3 = Path(os.environ.get("NS3_REFERENCE", ROOT / "build" / "ns3_reference"))
+CASE_GAP_S = 1000.0  # cases replayed in one tiersim process are this far apart in time
+
+
+def fail(msg):
+    print(f"crosscheck: {msg}", file=sys.stderr)
+    sys.exit(2)
+
+
+def load_cases(path):
+    cases_file = Path(path)
+    spec = json.loads(cases_file.read_text())
+    spec["platform_path"] = (cases_file.parent / spec["platform"]).resolve()
+    for i, c in enumerate(spec["cases"]):
+        if c["route"] not in spec["routes"]:
+            fail(f"{path}: /cases/{i}/route: unknown route '{c['route']}' (expected one of: {', '.join(spec['routes'])})")
+    return spec
+
+
+def route_info(spec, route, device=0):
+    r = spec["routes"][route]
+    out = subprocess.run([str(TIERSIM), "network", "route", str(spec["platform_path"]),
+                          r["from"].format(device=device), r["to"]], capture_output=True, text=True)
+    if out.returncode != 0:
+        fail(out.stderr.strip())
+    return json.loads(out.stdout)
+
+
+def scenario(spec, case):
+    """The ns-3 scenario: the route's links after the WiFi hop become point-to-point links."""
+    r = spec["routes"][case["route"]]
+    info = route_info(spec, case["route"])
+    import fnmatch
+    wifi_glob = r.get("wifi_links")
+    path = [{"id": l["id"], "bandwidth_bps": l["bandwidth_Bps"] * 8, "latency_s": l["latency_s"]}
+            for l in info["links"] if not (wifi_glob and fnmatch.fnmatch(l["id"], wifi_glob))]
+    return {"case": case["name"], "platform": str(spec["platform_path"]), "route": [info["from"], info["to"]],
+            "access": r["access"], "path": path, "devices": case["devices"], "tcp": spec["tcp"],
+            "stop_s": 300}
+
+
+def transfers(case):
+    """(device, start_s) of every transfer of the case, start times from the case's own seed."""
+    if "poisson_hz" not in case:
+        return [(d, 0.0) for d in range(case["devices"])]
+    rng = np.random.default_rng(case["seed"])
+    rows = []
+    for d in range(case["devices"]):
+        t = rng.exponential(1 / case["poisson_hz"])
+        while t < case["duration_s"]:
+            rows.append((d, t))
+            t += rng.exponential(1 / case["poisson_hz"])
+    return sorted(rows, key=lambda r: (r[1], r[0]))
+
+
+def case_dir(work, case):
+    return Path(work) / case["name"]
+
+
+def write_inputs(spec, case, work):
+    d = case_dir(work, case)
+    d.mkdir(parents=True, exist_ok=True)
+    sc = scenario(spec, case)
+    (d / "scenario.json").write_text(json.dumps(sc, indent=2) + "\n")
+    rows = transfers(case)
+    with open(d / "transfers.csv", "w") as f:
+        f.write("transfer,device,start_s,bytes\n")
+        for i, (dev, t) in enumerate(rows):
+            f.write(f"{i},{dev},{t!r},{case['bytes']}\n")
+    return d
+
+
+def stats(durations):
+    x = np.asarray(durations, dtype=float)
+    return float(x.mean()), float(np.percentile(x, 95))
+
+
+def read_durations(path):
+    import csv
+    with open(path) as f:
+        rows = list(csv.DictReader(f))
+    return [float(r["duration_s"]) for r in rows]
+
+
+def run_reference(spec, work, names=None):
+    if not NS3.exists():
+        fail(f"{NS3}: not built (bench/ns3/compare.sh builds it)")
+    for case in spec["cases"]:
+        if names and case["name"] not in names:
+            continue
+        d = write_inputs(spec, case, work)
+        digest = hashlib.sha256((d / "scenario.json").read_bytes() + (d / "transfers.csv").read_bytes()
+                                + NS3.read_bytes()).hexdigest()
+        stamp = d / "ns3.sha256"
+        if stamp.exists() and stamp.read_text() == digest and (d / "ns3.csv").exists():
+            continue
+        t0 = time.time()
+        out = subprocess.run([str(NS3), str(d / "scenario.json"), str(d / "transfers.csv"), str(d / "ns3.csv")],
+                             capture_output=True, text=True)
+        if out.returncode != 0:
+            fail(out.stderr.strip())
+        (d / "ns3_wall_s.txt").write_text(f"{time.time() - t0:.3f}\n")
+        stamp.write_text(digest)
+        print(f"  ns-3 {case['name']}: {time.time() - t0:.1f} s", file=sys.stderr)
+
+
+def replay(spec, cases, model, platform=None, work=None):
+    """Replays the cases in one tiersim process (cases CASE_GAP_S apart); returns {name: durations}."""
+    platform = platform or spec["platform_path"]
+    with tempfile.TemporaryDirectory() as tmp:
+        lines, owner = ["transfer,source,destination,start_s,bytes"], []
+        for k, case in enumerate(cases):
+            r = spec["routes"][case["route"]]
+            for dev, t in transfers(case):
+                lines.append(f"{len(owner)},{r['from'].format(device=dev)},{r['to']},{k * CASE_GAP_S + t!r},{case['bytes']}")
+                owner.append(case["name"])
+        Path(tmp, "t.csv").write_text("\n".join(lines) + "\n")
+        t0 = time.time()
+        out = subprocess.run([str(TIERSIM), "network", "replay", str(platform), f"{tmp}/t.csv", "-o", f"{tmp}/o.csv",
+                              "--model", model], capture_output=True, text=True)
+        wall = time.time() - t0
+        if out.returncode != 0:
+            fail(out.stderr.strip())
+        result = {}
+        for name, dur in zip(owner, read_durations(f"{tmp}/o.csv")):
+            result.setdefault(name, []).append(dur)
+        return result, wall
+
+
+def reference_stats(spec, work):
+    out = {}
+    for case in spec["cases"]:
+        f = case_dir(work, case) / "ns3.csv"
+        if not f.exists():
+            fail(f"{f}: missing (run: crosscheck.py reference)")
+        d = read_durations(f)
+        if any(math.isnan(x) for x in d):
+            fail(f"{f}: unfinished transfers in the ns-3 reference")
+        out[case["name"]] = stats(d)
+    return out
+
+
+# ---- calibration ---------------------------------------------------------------------------
+
+def size_steps(sizes):
+    """Step boundaries between fitted sizes: 0, then the geometric middle of neighbours."""
+    sizes = sorted(set(sizes))
+    return [0.0] + [math.sqrt(a * b) for a, b in zip(sizes, sizes[1:])]
+
+
+def model_json(summary, entries, fit=None):
+    return {"summary": summary, "tcp_gamma_bytes": 4194304, "routes": entries, **({"fit": fit} if fit else {})}
+
+
+def calibrate(spec, work, out_path):
+    from scipy.optimize import least_squares
+    ref = reference_stats(spec, work)
+    name = Path(out_path).stem
+    entries = []
+    fit_record = {"reference": "bench/ns3/ns3_reference (ns-3 3.37), cases in bench/ns3/cases.json",
+                  "objective": "relative error of mean and p95 per case, soft-L1 least squares", "routes": {}}
+    # WAN first: a route crossing both (phone -> cloud) takes the WAN's factors.
+    for route in sorted(spec["routes"], key=lambda r: 0 if spec["routes"][r]["access"]["type"] == "wired" else 1):
+        cases = [c for c in spec["cases"] if c["route"] == route and c["use"] == "fit"]
+        sizes = sorted({c["bytes"] for c in cases})
+        steps = size_steps(sizes)
+        lat, bw, residuals = [], [], {}
+        for size in sizes:
+            group = [c for c in cases if c["bytes"] == size]
+            with tempfile.TemporaryDirectory() as tmp:
+                plat = Path(tmp) / Path(spec["platform_path"]).name
+                plat.symlink_to(spec["platform_path"])
+                (Path(tmp) / "network").mkdir()
+
+                def residual(p):
+                    entry = {"through": spec["routes"][route]["through"], "latency_factor": float(np.exp(p[0])),
+                             "bandwidth_factor": float(np.exp(p[1]))}
+                    (Path(tmp) / "network" / "fit.json").write_text(json.dumps(model_json("fit", [entry])))
+                    sim, _ = replay(spec, group, "fit", platform=plat)
+                    r = []
+                    for c in group:
+                        m, p95 = stats(sim[c["name"]])
+                        rm, rp = ref[c["name"]]
+                        r += [(m - rm) / rm, (p95 - rp) / rp]
+                    return np.array(r)
+
+                sol = least_squares(residual, x0=[math.log(5.0), math.log(0.7)], loss="soft_l1", f_scale=0.1,
+                                    diff_step=1e-3, max_nfev=200,
+                                    bounds=([math.log(0.05), math.log(0.05)], [math.log(100.0), math.log(20.0)]))
+            lat.append(float(np.exp(sol.x[0])))
+            bw.append(float(np.exp(sol.x[1])))
+            res = residual(sol.x) if False else sol.fun
+            for c, (em, ep) in zip(group, res.reshape(-1, 2)):
+                residuals[c["name"]] = {"mean": round(float(em), 4), "p95": round(float(ep), 4)}
+            print(f"  {route} {size} B: latency x{lat[-1]:.3f}, bandwidth x{bw[-1]:.3f}, "
+                  f"worst |error| {np.max(np.abs(res)):.3f}", file=sys.stderr)
+        entries.append({"through": spec["routes"][route]["through"],
+                        "latency_factor": [[round(s, 1), round(f, 4)] for s, f in zip(steps, lat)],
+                        "bandwidth_factor": [[round(s, 1), round(f, 4)] for s, f in zip(steps, bw)]})
+        fit_record["routes"][route] = {"fitted_on": [c["name"] for c in cases], "residuals": residuals,
+                                       "held_out": [c["name"] for c in spec["cases"] if c["route"] == route and c["use"] != "fit"]}
+    model = model_json(f"CM02 calibrated against ns-3 3.37 on {Path(spec['platform']).name} "
+                       f"(bench/ns3/cases.json): factors by route and size", entries, fit_record)
+    Path(out_path).parent.mkdir(parents=True, exist_ok=True)
+    Path(out_path).write_text(json.dumps(model, indent=2) + "\n")
+    print(f"wrote {out_path}", file=sys.stderr)
+
+
+# ---- comparison ----------------------------------------------------------------------------
+
+def compare(spec, work, models, only_report):
+    ref = reference_stats(spec, work)
+    cases = [c for c in spec["cases"] if c.get("report") or not only_report]
+    sims, walls = {}, {}
+    for m in models:
+        sims[m], walls[m] = {}, 0.0
+        for c in cases:  # one process per case: its wall time is the case's
+            r, wall = replay(spec, [c], m)
+            sims[m].update(r)
+            walls[m] += wall
+            walls[(m, c["name"])] = wall
+    print(f"{'case':<18} {'use':<8} {'ns-3 mean':>10} {'ns-3 p95':>10} {'ns-3 wall':>9}  "
+          + "  ".join(f"{m + ' mean':>16} {'err':>6} {'p95 err':>7} {'wall':>6}" for m in models))
+    worst = {m: (0.0, "") for m in models}
+    worst_p95 = {m: (0.0, "") for m in models}
+    for c in cases:
+        rm, rp = ref[c["name"]]
+        wall_file = case_dir(work, c) / "ns3_wall_s.txt"
+        ns3_wall = float(wall_file.read_text()) if wall_file.exists() else float("nan")
+        cells = []
+        for m in models:
+            sm, sp = stats(sims[m][c["name"]])
+            em, ep = (sm - rm) / rm, (sp - rp) / rp
+            if abs(em) > abs(worst[m][0]):
+                worst[m] = (em, c["name"])
+            if abs(ep) > abs(worst_p95[m][0]):
+                worst_p95[m] = (ep, c["name"])
+            cells.append(f"{sm * 1e3:>13.2f} ms {em:>+6.1%} {ep:>+7.1%} {walls[(m, c['name'])]:>5.2f}s")
+        print(f"{c['name']:<18} {c['use']:<8} {rm * 1e3:>7.2f} ms {rp * 1e3:>7.2f} ms {ns3_wall:>8.2f}s  " + "  ".join(cells))
+    for m in models:
+        print(f"{m}: worst p95 error {worst_p95[m][0]:+.1%} ({worst_p95[m][1]})")
+    print("worst mean error: " + ", ".join(f"{m} {worst[m][0]:+.1%} ({worst[m][1]})" for m in models))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("command", choices=["reference", "compare", "calibrate"])
+    ap.add_argument("cases")
+    ap.add_argument("--work", required=True, help="folder for each case's inputs and the ns-3 results (cached)")
+    ap.add_argument("--models", default="CM02,LV08", help="comma-separated network models to compare")
+    ap.add_argument("--out", help="calibrate: the model file to write (default <platform folder>/network/<model>.json)")
+    ap.add_argument("--all", action="store_true", help="compare: every case, not only those marked report")
+    ap.add_argument("--only", help="reference: comma-separated case names")
+    a = ap.parse_args()
+    spec = load_cases(a.cases)
+    if a.command == "reference":
+        run_reference(spec, a.work, a.only.split(",") if a.only else None)
+    elif a.command == "calibrate":
+        out = a.out or Path(spec["platform_path"]).parent / "network" / f"{spec['model']}.json"
+        calibrate(spec, a.work, out)
+    else:
+        compare(spec, a.work, a.models.split(","), not a.all)
+
+
+if __name__ == "__main__":
+    main()

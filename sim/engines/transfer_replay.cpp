@@ -1,0 +1,103 @@
+#include "engines/transfer_replay.hpp"
+
+#include <fmt/format.h>
+#include <simgrid/kernel/Timer.hpp>
+#include <simgrid/s4u.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <unordered_map>
+
+#include "core/error.hpp"
+#include "io/csv.hpp"
+
+namespace tiersim {
+
+namespace sg4 = simgrid::s4u;
+
+nlohmann::json describe_route(SimgridSession& session, const Platform& platform, const std::string& from,
+                              const std::string& to) {
+  sg4::Engine& engine = session.engine();
+  auto* src = engine.host_by_name_or_null(from);
+  auto* dst = engine.host_by_name_or_null(to);
+  for (const auto& [name, host] : {std::pair{from, src}, std::pair{to, dst}})
+    if (!host) throw InputError(fmt::format("{}: no host \"{}\"", platform.path(), name));
+  std::vector<sg4::Link*> links;
+  double latency = 0;
+  src->route_to(dst, links, &latency);
+  nlohmann::json out{{"platform", platform.path()}, {"from", from}, {"to", to}, {"latency_s", latency},
+                     {"links", nlohmann::json::array()}};
+  for (auto* l : links)
+    out["links"].push_back({{"id", l->get_name()},
+                            {"bandwidth_Bps", l->get_bandwidth()},
+                            {"latency_s", l->get_latency()},
+                            {"shared", l->get_sharing_policy() != sg4::Link::SharingPolicy::FATPIPE}});
+  return out;
+}
+
+std::vector<Transfer> read_transfers(const std::string& path) {
+  CsvReader csv(path);
+  const std::size_t id = csv.column("transfer"), src = csv.column("source"), dst = csv.column("destination"),
+                    start = csv.column("start_s"), bytes = csv.column("bytes");
+  std::vector<Transfer> rows;
+  while (csv.next()) {
+    Transfer t;
+    t.id = csv.integer(id);
+    t.source = std::string(csv.text(src));
+    t.destination = std::string(csv.text(dst));
+    t.start_s = csv.real(start);
+    t.bytes = csv.real(bytes);
+    if (!(t.start_s >= 0) || !std::isfinite(t.start_s)) csv.fail(fmt::format("start_s: expected a time >= 0, got {}", t.start_s));
+    if (!(t.bytes >= 1) || !std::isfinite(t.bytes)) csv.fail(fmt::format("bytes: expected at least 1 byte, got {}", t.bytes));
+    rows.push_back(std::move(t));
+  }
+  if (rows.empty()) throw InputError(fmt::format("{}: no transfers (expected transfer,source,destination,start_s,bytes rows)", path));
+  return rows;
+}
+
+void replay_transfers(SimgridSession& session, const Platform& platform, std::vector<Transfer>& transfers,
+                      const std::string& transfers_path) {
+  (void)platform;  // loaded into the session: its hosts are found by name
+  sg4::Engine& engine = session.engine();
+  std::vector<std::pair<sg4::Host*, sg4::Host*>> hosts;
+  for (std::size_t i = 0; i < transfers.size(); ++i) {
+    auto* from = engine.host_by_name_or_null(transfers[i].source);
+    auto* to = engine.host_by_name_or_null(transfers[i].destination);
+    for (const auto* name : {&transfers[i].source, &transfers[i].destination})
+      if (!engine.host_by_name_or_null(*name))
+        throw InputError(fmt::format("{}: transfer {}: no host \"{}\" in {}", transfers_path, transfers[i].id, *name,
+                                     platform.path()));
+    hosts.emplace_back(from, to);
+  }
+  std::unordered_map<const sg4::Activity*, std::size_t> index;
+  std::vector<sg4::CommPtr> comms(transfers.size());  // keep each comm alive until it completes
+  sg4::Activity::on_completion_cb([&](const sg4::Activity& a) {
+    if (auto it = index.find(&a); it != index.end()) transfers[it->second].end_s = sg4::Engine::get_clock();
+  });
+  for (std::size_t i = 0; i < transfers.size(); ++i)
+    simgrid::kernel::timer::Timer::set(transfers[i].start_s, [&, i] {
+      auto comm = sg4::Comm::sendto_init(hosts[i].first, hosts[i].second);
+      comm->set_payload_size(static_cast<std::uint64_t>(transfers[i].bytes));
+      index.emplace(comm.get(), i);
+      comms[i] = comm;
+      comm->start();
+    });
+  engine.run();
+}
+
+void write_transfer_times(const std::string& path, const std::vector<Transfer>& transfers) {
+  const std::string part = path + ".part";
+  {
+    std::ofstream out(part);
+    out << "transfer,source,destination,start_s,bytes,end_s,duration_s\n";
+    for (const auto& t : transfers)
+      out << csv_row({std::to_string(t.id), t.source, t.destination, fmt::format("{}", t.start_s),
+                      fmt::format("{}", t.bytes), fmt::format("{}", t.end_s), fmt::format("{}", t.end_s - t.start_s)});
+    out.close();
+    if (!out) throw std::runtime_error(fmt::format("{}: cannot write", path));
+  }
+  if (std::rename(part.c_str(), path.c_str()) != 0) throw std::runtime_error(fmt::format("{}: cannot write", path));
+}
+
+}  // namespace tiersim

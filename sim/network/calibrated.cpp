@@ -1,0 +1,105 @@
+// Calibrated network models: SimGrid's CM02 with latency and bandwidth factors that depend on the
+// route (a glob on its links' ids) and on the transfer's size, and its TCP window bound, read from
+// <platform's folder>/network/<name>.json. bench/ns3/calibrate.py fits them against the ns-3
+// reference and records the fit (cases, residuals) in the file's "fit" object, which tiersim keeps
+// but does not read. Format: platforms/README.md, "Calibrated network models".
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <set>
+
+#include "core/error.hpp"
+#include "core/json_reader.hpp"
+#include "network/network_model.hpp"
+
+namespace tiersim {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A number (one factor for every size) or [[bytes, factor], ...] with sizes from 0, increasing.
+SizeFactor read_size_factor(JsonReader r) {
+  SizeFactor f;
+  if (r.raw().is_number()) {
+    const double v = r.number();
+    if (!(v > 0) || !std::isfinite(v)) r.fail(fmt::format("a factor > 0, got {}", r.raw().dump()));
+    f.steps = {{0.0, v}};
+    return f;
+  }
+  if (!r.raw().is_array() || r.raw().empty())
+    r.fail("a factor > 0 or a list of [bytes, factor] steps, the first at 0 bytes");
+  f.steps.clear();
+  for (std::size_t i = 0; i < r.array_size(); ++i) {
+    JsonReader step = r.element(i);
+    if (!step.raw().is_array() || step.raw().size() != 2 || !step.raw()[0].is_number() || !step.raw()[1].is_number())
+      step.fail("a [bytes, factor] pair of numbers");
+    const double bytes = step.raw()[0].get<double>(), factor = step.raw()[1].get<double>();
+    if (i == 0 && bytes != 0) step.element(0).fail(fmt::format("0 (the first step starts at 0 bytes), got {}", bytes));
+    if (i > 0 && !(bytes > f.steps.back().first))
+      step.element(0).fail(fmt::format("a size above the previous step's {} bytes (steps increase in size), got {}",
+                                       f.steps.back().first, bytes));
+    if (!(factor > 0) || !std::isfinite(factor)) step.element(1).fail(fmt::format("a factor > 0, got {}", factor));
+    f.steps.emplace_back(bytes, factor);
+  }
+  return f;
+}
+
+std::vector<std::string> calibrated_names(const std::string& platform_path) {
+  std::vector<std::string> names;
+  const fs::path dir = fs::path(platform_path).parent_path() / "network";
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec))
+    if (entry.path().extension() == ".json") names.push_back(entry.path().stem().string());
+  return names;
+}
+
+}  // namespace
+
+NetworkModelInfo read_calibrated_model(const std::string& name, const std::string& file) {
+  JsonReader root(read_json_file(file), file);
+  if (!root.raw().is_object()) root.fail("a JSON object with \"routes\"");
+  NetworkModelInfo m;
+  m.name = name;
+  m.file = file;
+  m.summary = root.string_or("summary", "calibrated CM02 (" + file + ")");
+  if (root.has("tcp_gamma_bytes")) m.tcp_gamma = root.at("tcp_gamma_bytes").number_in(1, 1e12);
+  m.simgrid_config = {"--cfg=network/model:CM02", fmt::format("--cfg=network/TCP-gamma:{}", m.tcp_gamma)};
+  JsonReader routes = root.at("routes");
+  if (!routes.raw().is_array() || routes.raw().empty()) routes.fail("a non-empty list of route factors");
+  for (std::size_t i = 0; i < routes.array_size(); ++i) {
+    JsonReader entry = routes.element(i);
+    RouteFactors f;
+    f.through = entry.at("through").string();
+    if (f.through.empty()) entry.at("through").fail("a glob on link ids, e.g. \"wan\" or \"phones_*\"");
+    f.latency = entry.has("latency_factor") ? read_size_factor(entry.at("latency_factor")) : SizeFactor{};
+    f.bandwidth = entry.has("bandwidth_factor") ? read_size_factor(entry.at("bandwidth_factor")) : SizeFactor{};
+    if (entry.has("fit")) entry.at("fit");  // the calibration's record: kept, not read
+    entry.reject_unknown_keys();
+    m.routes.push_back(std::move(f));
+  }
+  if (root.has("fit")) root.at("fit");
+  root.reject_unknown_keys();
+  return m;
+}
+
+NetworkModelInfo load_network_model(const std::string& name, const std::string& platform_path,
+                                    const std::string& where) {
+  for (const auto& info : NetworkModels::entries())
+    if (info.name == name) return info;
+  const fs::path file = fs::path(platform_path).parent_path() / "network" / (name + ".json");
+  const bool plain_name = !name.empty() && name.find('/') == std::string::npos && name.front() != '.';
+  if (plain_name && fs::is_regular_file(file)) return read_calibrated_model(name, file.string());
+  std::set<std::string> names;
+  for (const auto& info : NetworkModels::entries()) names.insert(info.name);
+  const auto calibrated = calibrated_names(platform_path);
+  names.insert(calibrated.begin(), calibrated.end());
+  throw InputError(fmt::format("{}: unknown network model \"{}\" (expected one of: {}; calibrated models are "
+                               "<platform's folder>/network/NAME.json, here {})",
+                               where, name, fmt::join(names, ", "),
+                               (fs::path(platform_path).parent_path() / "network").string()));
+}
+
+}  // namespace tiersim

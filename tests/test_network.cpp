@@ -1,0 +1,139 @@
+// Network models end to end: calibrated models (factors by route and size, read from
+// <platform folder>/network/NAME.json) replayed by `tiersim network replay` against hand-computed
+// times, the analytic engine agreeing with SimGrid under one, and their bad input.
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <cmath>
+#include <algorithm>
+#include <filesystem>
+#include <map>
+
+#include "helpers.hpp"
+
+using nlohmann::json;
+using testing::source_path;
+
+namespace {
+
+// A copy of the shipped WiFi platform with a model file beside it; returns the platform's path.
+std::string platform_with_model(const std::string& dir, const std::string& name, const json& model) {
+  std::filesystem::copy_file(source_path("platforms/wifi_edge_cloud.xml"), dir + "/wifi.xml");
+  std::filesystem::create_directories(dir + "/network");
+  testing::write_file(dir + "/network/" + name + ".json", model.dump(2));
+  return dir + "/wifi.xml";
+}
+
+// Replays `n` transfers of `bytes` from `from` to `to` at time 0; returns their durations.
+std::vector<double> replay(const std::string& dir, const std::string& platform, const std::string& model,
+                           const std::string& from, const std::string& to, int n, double bytes) {
+  std::string csv = "transfer,source,destination,start_s,bytes\n";
+  for (int i = 0; i < n; ++i) csv += fmt::format("{},{},{},0,{}\n", i, fmt::format(fmt::runtime(from), i), to, bytes);
+  testing::write_file(dir + "/t.csv", csv);
+  auto r = testing::run_cli(fmt::format("network replay {} {}/t.csv -o {}/o.csv --model {}", platform, dir, dir, model));
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  std::vector<double> out;
+  auto rows = testing::read_csv(dir + "/o.csv");
+  REQUIRE(rows.front().back() == "duration_s");
+  for (std::size_t i = 1; i < rows.size(); ++i) out.push_back(std::stod(rows[i].back()));
+  return out;
+}
+
+const json kWanModel = {
+    {"summary", "test"},
+    {"routes", {{{"through", "wan"}, {"latency_factor", json::array({json::array({0, 2.0}), json::array({100000, 10.0})})},
+                 {"bandwidth_factor", 0.64}}}}};
+
+}  // namespace
+
+// wifi_edge_cloud.xml: edge-0 -> cloud-0 crosses ap-internet (125 MB/s, 1 ms) and wan (12.5 MB/s,
+// 20 ms): 21 ms. TCP-gamma (4 MiB) / (2 x 21 ms) = 99.9 MB/s does not bind.
+//   500 kB alone, latency x10, bandwidth x0.64: 0.21 + 5e5 / (0.64 x 12.5e6) = 0.2725 s
+//   20 x 500 kB at once: the WAN's 0.64 x 12.5 MB/s shared by 20: 0.21 + 20 x 0.0625 = 1.46 s
+//   50 kB alone (first step, latency x2): 0.042 + 5e4 / 8e6 = 0.04825 s
+//   phone-0 -> edge-0 crosses no "wan" link: plain CM02, 0.0025 + 1e5 / 12.5e6 = 0.0105 s
+TEST_CASE("a calibrated model's factors by route and size give the hand-computed transfer times", "[network]") {
+  auto dir = testing::scratch_dir("network_factors");
+  auto platform = platform_with_model(dir, "wan_test", kWanModel);
+  CHECK(replay(dir, platform, "wan_test", "edge-0", "cloud-0", 1, 500000).at(0) == Approx(0.2725).epsilon(1e-12));
+  for (double d : replay(dir, platform, "wan_test", "edge-0", "cloud-0", 20, 500000)) CHECK(d == Approx(1.46).epsilon(1e-12));
+  CHECK(replay(dir, platform, "wan_test", "edge-0", "cloud-0", 1, 50000).at(0) == Approx(0.04825).epsilon(1e-12));
+  CHECK(replay(dir, platform, "wan_test", "phone-{}", "edge-0", 1, 100000).at(0) == Approx(0.0105).epsilon(1e-12));
+  // The same transfers with plain CM02: 0.021 + 0.04 s.
+  CHECK(replay(dir, platform, "CM02", "edge-0", "cloud-0", 1, 500000).at(0) == Approx(0.061).epsilon(1e-12));
+}
+
+TEST_CASE("analytic and SimGrid engines agree at vanishing load under a calibrated model", "[network][agreement]") {
+  auto dir = testing::scratch_dir("network_agree");
+  json model = kWanModel;
+  model["routes"].push_back({{"through", "phones_*"},
+                             {"latency_factor", json::array({json::array({0, 3.0}), json::array({20000, 1.5})})},
+                             {"bandwidth_factor", json::array({json::array({0, 0.5}), json::array({20000, 0.8})})}});
+  auto platform = platform_with_model(dir, "both", model);
+  for (const json& policy : {json{{"name", "all-in-cloud"}}, json{{"name", "entropy"}, {"params", {{"thresholds", 0.25}}}}}) {
+    std::map<std::string, json> out;
+    for (const std::string engine : {"analytic", "simgrid"}) {
+      json config = {{"name", "agree-" + engine},
+                     {"trace", source_path("traces/sst2_bert12.csv")},
+                     {"profile", source_path("traces/sst2_bert12.profile.json")},
+                     {"platform", platform},
+                     {"policy", policy},
+                     {"workload", {{"devices", 1}, {"requests", 300}, {"arrival", {{"process", "periodic"}, {"rate_hz", 0.01}}}}},
+                     {"simulation", {{"engine", engine}, {"network_model", "both"}, {"seed", 7}}}};
+      auto path = testing::write_config(dir, config);
+      const std::string out_dir = dir + "/out_" + engine + "_" + policy["name"].get<std::string>();
+      auto r = testing::run_cli("run " + path + " -o " + out_dir);
+      INFO(r.err);
+      REQUIRE(r.status == 0);
+      out[engine] = testing::read_json(out_dir + "/runs/agree-" + engine + "/summary.json");
+    }
+    INFO(policy.dump());
+    CHECK(out["simgrid"]["network_model"] == "both");
+    const double a = out["analytic"]["latency_s"]["mean"], s = out["simgrid"]["latency_s"]["mean"];
+    CHECK(std::abs(a - s) / s < 1e-6);
+  }
+}
+
+TEST_CASE("bad calibrated models and unknown model names are one line naming file and JSON path", "[network][bad_input]") {
+  auto dir = testing::scratch_dir("network_bad");
+  struct Bad {
+    json routes;
+    std::string message;
+  };
+  const std::vector<Bad> cases = {
+      {{{{"through", "wan"}, {"latency_factor", 0}}}, "/routes/0/latency_factor: expected a factor > 0, got 0"},
+      {{{{"through", "wan"}, {"bandwidth_factor", json::array({json::array({0, 1.0}), json::array({5000, -2})})}}},
+       "/routes/0/bandwidth_factor/1/1: expected a factor > 0, got -2"},
+      {{{{"through", "wan"}, {"latency_factor", json::array({json::array({0, 1.0}), json::array({5000, 2.0}), json::array({5000, 3.0})})}}},
+       "/routes/0/latency_factor/2/0: expected a size above the previous step's 5000 bytes (steps increase in size), got 5000"},
+      {{{{"through", "wan"}, {"latency_factor", json::array({json::array({10, 1.0})})}}},
+       "/routes/0/latency_factor/0/0: expected 0 (the first step starts at 0 bytes), got 10"},
+      {{{{"through", "wan"}, {"latncy_factor", 2}}}, "/routes/0/latncy_factor"},
+  };
+  auto platform = platform_with_model(dir, "bad", {{"routes", json::array()}});
+  for (const auto& c : cases) {
+    testing::write_file(dir + "/network/bad.json", json{{"routes", c.routes}}.dump());
+    auto r = testing::run_cli(fmt::format("network route {} edge-0 cloud-0", platform));
+    REQUIRE(r.status == 0);  // a model is read only where it is used
+    testing::write_file(dir + "/none.csv", "transfer,source,destination,start_s,bytes\n0,edge-0,cloud-0,0,100\n");
+    r = testing::run_cli(fmt::format("network replay {} {}/none.csv -o {}/o.csv --model bad", platform, dir, dir));
+    INFO(r.err);
+    CHECK(r.status == 2);
+    CHECK(r.err.find(dir + "/network/bad.json: " + c.message) != std::string::npos);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  }
+  // An unknown name in a config: the JSON path, the built-in names and the folder searched.
+  json config = testing::read_json(source_path("experiments/quickstart.json"));
+  config["trace"] = source_path("traces/sst2_bert12.csv");
+  config["profile"] = source_path("traces/sst2_bert12.profile.json");
+  config["platform"] = platform;
+  config["simulation"]["network_model"] = "wifi_ac_390";
+  testing::write_file(dir + "/network/bad.json", kWanModel.dump());
+  auto path = testing::write_config(dir, config);
+  auto r = testing::run_cli("validate " + path);
+  CHECK(r.status == 2);
+  CHECK(r.err == fmt::format("tiersim: error: {}: /simulation/network_model: unknown network model \"wifi_ac_390\" "
+                             "(expected one of: CM02, LV08, bad; calibrated models are <platform's folder>/network/NAME.json, "
+                             "here {}/network)\n", path, dir));
+}
