@@ -18,6 +18,8 @@ by least squares on the relative errors of the mean and the p95 of every "fit" c
 "held_out" cases are never fitted on and are reported separately.
 """
 import argparse
+import csv
+import fnmatch
 import hashlib
 import json
 import math
@@ -65,7 +67,6 @@ def scenario(spec, case):
     """The ns-3 scenario: the route's links after the WiFi hop become point-to-point links."""
     r = spec["routes"][case["route"]]
     info = route_info(spec, case["route"])
-    import fnmatch
     wifi_glob = r.get("wifi_links")
     path = [{"id": l["id"], "bandwidth_bps": l["bandwidth_Bps"] * 8, "latency_s": l["latency_s"]}
             for l in info["links"] if not (wifi_glob and fnmatch.fnmatch(l["id"], wifi_glob))]
@@ -111,7 +112,6 @@ def stats(durations):
 
 
 def read_durations(path):
-    import csv
     with open(path) as f:
         rows = list(csv.DictReader(f))
     return [float(r["duration_s"]) for r in rows]
@@ -139,7 +139,7 @@ def run_reference(spec, work, names=None):
         print(f"  ns-3 {case['name']}: {time.time() - t0:.1f} s", file=sys.stderr)
 
 
-def replay(spec, cases, model, platform=None, work=None):
+def replay(spec, cases, model, platform=None):
     """Replays the cases in one tiersim process (cases CASE_GAP_S apart); returns {name: durations}."""
     platform = platform or spec["platform_path"]
     with tempfile.TemporaryDirectory() as tmp:
@@ -224,7 +224,7 @@ def calibrate(spec, work, out_path):
                                     bounds=([math.log(0.05), math.log(0.05)], [math.log(100.0), math.log(20.0)]))
             lat.append(float(np.exp(sol.x[0])))
             bw.append(float(np.exp(sol.x[1])))
-            res = residual(sol.x) if False else sol.fun
+            res = sol.fun  # the residuals at the solution
             for c, (em, ep) in zip(group, res.reshape(-1, 2)):
                 residuals[c["name"]] = {"mean": round(float(em), 4), "p95": round(float(ep), 4)}
             print(f"  {route} {size} B: latency x{lat[-1]:.3f}, bandwidth x{bw[-1]:.3f}, "
@@ -248,12 +248,10 @@ def compare(spec, work, models, only_report):
     cases = [c for c in spec["cases"] if c.get("report") or not only_report]
     sims, walls = {}, {}
     for m in models:
-        sims[m], walls[m] = {}, 0.0
+        sims[m] = {}
         for c in cases:  # one process per case: its wall time is the case's
-            r, wall = replay(spec, [c], m)
+            r, walls[(m, c["name"])] = replay(spec, [c], m)
             sims[m].update(r)
-            walls[m] += wall
-            walls[(m, c["name"])] = wall
     print(f"{'case':<18} {'use':<8} {'ns-3 mean':>10} {'ns-3 p95':>10} {'ns-3 wall':>9}  "
           + "  ".join(f"{m + ' mean':>16} {'err':>6} {'p95 err':>7} {'wall':>6}" for m in models))
     worst = {m: (0.0, "") for m in models}

@@ -2,17 +2,17 @@
 //
 //   ns3_reference SCENARIO.json TRANSFERS.csv OUT.csv
 //
-// Builds the scenario `tiersim network cases` wrote from a tiersim platform: the sources (phones
-// on one 802.11 access point with the given standard, channel width, MCS, streams and guard
-// interval; or one wired host), then the route's wired links as point-to-point links in a chain
+// Builds the scenario bench/ns3/crosscheck.py wrote from a tiersim route (`tiersim network route`):
+// the sources (phones on one 802.11 access point with the given standard, channel width, MCS,
+// streams and guard interval; or one wired host), then the route's wired links as point-to-point links in a chain
 // (bandwidth and latency from the platform), the destination at the end. Every row of
 // TRANSFERS.csv (transfer,device,start_s,bytes) is one TCP upload of `bytes` from device `device`
 // started at `start_s`; OUT.csv gets transfer,device,start_s,bytes,end_s,duration_s, the time the
 // destination received the last byte (nan when it had not by stop_s).
 //
-// TCP: the variant, segment size, initial window and socket buffers come from the scenario (tiersim
-// writes Linux's defaults: Cubic, 1448-byte segments, 10 segments, 4 MiB buffers, and matches the
-// buffer to SimGrid's TCP-gamma window bound). Queues are ns-3's defaults (100-packet DropTail on a
+// TCP: the variant, segment size, initial window and socket buffers come from the scenario
+// (cases.json gives Linux's defaults: Cubic, 1448-byte segments, 10 segments, 4 MiB buffers, the
+// buffer matching SimGrid's TCP-gamma window bound). Queues are ns-3's defaults (100-packet DropTail on a
 // point-to-point device, 1000-packet pfifo_fast above it). ARP caches are filled before the start
 // so the first packet of a transfer does not wait for a resolution a busy phone would have cached.
 //
@@ -393,9 +393,9 @@ int run(const std::string& scenario_file, const std::string& transfers_file, con
   Ptr<Node> destination = chain.Get(chain.GetN() - 1);
   const Ipv4Address destination_ip = last.GetAddress(1);
   const double t0 = warm_up(s, sources, destination, destination_ip);
+  if (transfers.size() > 60000) throw BadInput(transfers_file + ": more than 60000 transfers (one port each)");
   for (std::size_t i = 0; i < transfers.size(); ++i) {
-    const uint16_t port = static_cast<uint16_t>(1024 + i % 60000);
-    if (i >= 60000) throw BadInput(transfers_file + ": more than 60000 transfers (one port each)");
+    const uint16_t port = static_cast<uint16_t>(1024 + i);
     PacketSinkHelper sink("ns3::TcpSocketFactory", InetSocketAddress(Ipv4Address::GetAny(), port));
     ApplicationContainer sink_app = sink.Install(destination);
     Transfer* t = &transfers[i];

@@ -25,15 +25,25 @@ class Registry {
     explicit Registrar(Info info) { entries().push_back(std::move(info)); }
   };
 
+  // The entry named `name`, or nullptr.
+  static const Info* lookup(const std::string& name) {
+    for (const auto& info : entries())
+      if (info.name == name) return &info;
+    return nullptr;
+  }
+
+  // The registered names, sorted.
+  static std::vector<std::string> names() {
+    std::vector<std::string> names;
+    for (const auto& info : entries()) names.push_back(info.name);
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
   // The entry named `name`; else InputError "<where>: unknown <what> "<name>" (expected one of: ...)".
   static const Info& find(const std::string& name, const std::string& where, const std::string& what) {
-    std::vector<std::string> names;
-    for (const auto& info : entries()) {
-      if (info.name == name) return info;
-      names.push_back(info.name);
-    }
-    std::sort(names.begin(), names.end());
-    throw InputError(fmt::format("{}: unknown {} \"{}\" (expected one of: {})", where, what, name, fmt::join(names, ", ")));
+    if (const Info* info = lookup(name)) return *info;
+    throw InputError(fmt::format("{}: unknown {} \"{}\" (expected one of: {})", where, what, name, fmt::join(names(), ", ")));
   }
 };
 

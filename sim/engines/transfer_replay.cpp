@@ -16,13 +16,22 @@ namespace tiersim {
 
 namespace sg4 = simgrid::s4u;
 
+namespace {
+
+// The platform's host `name`; else InputError "<where>: no host "<name>" in <platform>".
+sg4::Host* host_named(SimgridSession& session, const Platform& platform, const std::string& name,
+                      const std::string& where) {
+  auto* host = session.engine().host_by_name_or_null(name);
+  if (!host) throw InputError(fmt::format("{}: no host \"{}\" in {}", where, name, platform.path()));
+  return host;
+}
+
+}  // namespace
+
 nlohmann::json describe_route(SimgridSession& session, const Platform& platform, const std::string& from,
                               const std::string& to) {
-  sg4::Engine& engine = session.engine();
-  auto* src = engine.host_by_name_or_null(from);
-  auto* dst = engine.host_by_name_or_null(to);
-  for (const auto& [name, host] : {std::pair{from, src}, std::pair{to, dst}})
-    if (!host) throw InputError(fmt::format("{}: no host \"{}\"", platform.path(), name));
+  auto* src = host_named(session, platform, from, "network route");
+  auto* dst = host_named(session, platform, to, "network route");
   std::vector<sg4::Link*> links;
   double latency = 0;
   src->route_to(dst, links, &latency);
@@ -58,17 +67,10 @@ std::vector<Transfer> read_transfers(const std::string& path) {
 
 void replay_transfers(SimgridSession& session, const Platform& platform, std::vector<Transfer>& transfers,
                       const std::string& transfers_path) {
-  (void)platform;  // loaded into the session: its hosts are found by name
-  sg4::Engine& engine = session.engine();
   std::vector<std::pair<sg4::Host*, sg4::Host*>> hosts;
-  for (std::size_t i = 0; i < transfers.size(); ++i) {
-    auto* from = engine.host_by_name_or_null(transfers[i].source);
-    auto* to = engine.host_by_name_or_null(transfers[i].destination);
-    for (const auto* name : {&transfers[i].source, &transfers[i].destination})
-      if (!engine.host_by_name_or_null(*name))
-        throw InputError(fmt::format("{}: transfer {}: no host \"{}\" in {}", transfers_path, transfers[i].id, *name,
-                                     platform.path()));
-    hosts.emplace_back(from, to);
+  for (const Transfer& t : transfers) {
+    const std::string where = fmt::format("{}: transfer {}", transfers_path, t.id);
+    hosts.emplace_back(host_named(session, platform, t.source, where), host_named(session, platform, t.destination, where));
   }
   std::unordered_map<const sg4::Activity*, std::size_t> index;
   std::vector<sg4::CommPtr> comms(transfers.size());  // keep each comm alive until it completes
@@ -83,7 +85,7 @@ void replay_transfers(SimgridSession& session, const Platform& platform, std::ve
       comms[i] = comm;
       comm->start();
     });
-  engine.run();
+  session.engine().run();
 }
 
 void write_transfer_times(const std::string& path, const std::vector<Transfer>& transfers) {

@@ -294,7 +294,7 @@ RouteInfo Platform::shared_route(const HostInfo& from, const HostInfo& to,
     r.bandwidth_bps = std::min(r.bandwidth_bps, l->get_bandwidth() / static_cast<double>(n + 1));
   }
   r.links = static_cast<int>(links.size());
-  r.link_path.assign(links.begin(), links.end());
+  r.link_path = std::move(links);
   return r;
 }
 

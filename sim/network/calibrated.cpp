@@ -87,13 +87,12 @@ NetworkModelInfo read_calibrated_model(const std::string& name, const std::strin
 
 NetworkModelInfo load_network_model(const std::string& name, const std::string& platform_path,
                                     const std::string& where) {
-  for (const auto& info : NetworkModels::entries())
-    if (info.name == name) return info;
+  if (const NetworkModelInfo* built_in = NetworkModels::lookup(name)) return *built_in;
   const fs::path file = fs::path(platform_path).parent_path() / "network" / (name + ".json");
   const bool plain_name = !name.empty() && name.find('/') == std::string::npos && name.front() != '.';
   if (plain_name && fs::is_regular_file(file)) return read_calibrated_model(name, file.string());
-  std::set<std::string> names;
-  for (const auto& info : NetworkModels::entries()) names.insert(info.name);
+  const auto built_in = NetworkModels::names();
+  std::set<std::string> names(built_in.begin(), built_in.end());
   const auto calibrated = calibrated_names(platform_path);
   names.insert(calibrated.begin(), calibrated.end());
   throw InputError(fmt::format("{}: unknown network model \"{}\" (expected one of: {}; calibrated models are "

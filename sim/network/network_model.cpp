@@ -17,7 +17,7 @@ double SizeFactor::at(double bytes) const {
   return after == steps.begin() ? steps.front().second : std::prev(after)->second;
 }
 
-const RouteFactors* NetworkModelInfo::route_factors(const std::vector<const simgrid::s4u::Link*>& links) const {
+const RouteFactors* NetworkModelInfo::route_factors(const std::vector<simgrid::s4u::Link*>& links) const {
   int first = -1;
   for (const auto* link : links) {
     auto [it, fresh] = link_entry_cache.try_emplace(link, -1);
@@ -33,8 +33,7 @@ const RouteFactors* NetworkModelInfo::route_factors(const std::vector<const simg
   return first < 0 ? nullptr : &routes[static_cast<std::size_t>(first)];
 }
 
-std::pair<double, double> NetworkModelInfo::factors(double bytes,
-                                                    const std::vector<const simgrid::s4u::Link*>& links) const {
+std::pair<double, double> NetworkModelInfo::factors(double bytes, const std::vector<simgrid::s4u::Link*>& links) const {
   if (routes.empty()) return {latency_factor, bandwidth_factor};
   const RouteFactors* r = route_factors(links);
   if (!r) return {1.0, 1.0};
@@ -56,18 +55,15 @@ void install_network_factors(const NetworkModelInfo& model, simgrid::s4u::Engine
   if (model.routes.empty()) return;
   auto* network = engine.get_netzone_root()->get_network_model();
   const NetworkModelInfo* m = &model;  // outlives the engine's runs: the session keeps it
-  auto links_of = [](const std::vector<simgrid::s4u::Link*>& links) {
-    return std::vector<const simgrid::s4u::Link*>(links.begin(), links.end());
-  };
-  network->set_lat_factor_cb([m, links_of](double size, const simgrid::s4u::Host*, const simgrid::s4u::Host*,
-                                           const std::vector<simgrid::s4u::Link*>& links,
-                                           const std::unordered_set<simgrid::s4u::NetZone*>&) {
-    return m->factors(size, links_of(links)).first;
+  network->set_lat_factor_cb([m](double size, const simgrid::s4u::Host*, const simgrid::s4u::Host*,
+                                 const std::vector<simgrid::s4u::Link*>& links,
+                                 const std::unordered_set<simgrid::s4u::NetZone*>&) {
+    return m->factors(size, links).first;
   });
-  network->set_bw_factor_cb([m, links_of](double size, const simgrid::s4u::Host*, const simgrid::s4u::Host*,
-                                          const std::vector<simgrid::s4u::Link*>& links,
-                                          const std::unordered_set<simgrid::s4u::NetZone*>&) {
-    return m->factors(size, links_of(links)).second;
+  network->set_bw_factor_cb([m](double size, const simgrid::s4u::Host*, const simgrid::s4u::Host*,
+                                const std::vector<simgrid::s4u::Link*>& links,
+                                const std::unordered_set<simgrid::s4u::NetZone*>&) {
+    return m->factors(size, links).second;
   });
 }
 

@@ -20,7 +20,7 @@ struct RouteInfo {
   double latency_s = 0;      // sum of link latencies
   double bandwidth_bps = 0;  // bytes/s of the narrowest link (infinite for an empty route)
   int links = 0;
-  std::vector<const simgrid::s4u::Link*> link_path;  // the route's links (for per-route factors)
+  std::vector<simgrid::s4u::Link*> link_path;  // the route's links (for per-route factors)
 };
 
 // A factor that depends on the transfer's size, piecewise constant as SimGrid's SMPI factors:
@@ -48,15 +48,16 @@ struct NetworkModelInfo {
   double tcp_gamma = 4194304.0;  // SimGrid's network/TCP-gamma default (bytes)
   // Calibrated models: factors by route and size, given to SimGrid's CM02 model as its latency
   // and bandwidth factor callbacks (NetworkModelIntf, 3.32); routes that match no entry keep 1.
-  std::vector<RouteFactors> routes;
-  std::string file;  // the JSON a calibrated model was read from
+  std::vector<RouteFactors> routes = {};
+  std::string file = {};  // the JSON a calibrated model was read from
 
   // The factors SimGrid applies to a transfer of `bytes` over these links: {latency, bandwidth}.
-  std::pair<double, double> factors(double bytes, const std::vector<const simgrid::s4u::Link*>& links) const;
+  // Takes the links as SimGrid's factor callbacks get them, so neither caller copies them.
+  std::pair<double, double> factors(double bytes, const std::vector<simgrid::s4u::Link*>& links) const;
   // Time of one transfer alone on its route (no contention): what the analytic engine uses.
   double transfer_time(const RouteInfo& route, double bytes) const;
   // The entry of `routes` for these links (nullptr: none matches).
-  const RouteFactors* route_factors(const std::vector<const simgrid::s4u::Link*>& links) const;
+  const RouteFactors* route_factors(const std::vector<simgrid::s4u::Link*>& links) const;
   // link -> index of the first entry of `routes` matching its id (-1: none), filled as links are met.
   mutable std::unordered_map<const simgrid::s4u::Link*, int> link_entry_cache = {};
 };
