@@ -64,9 +64,35 @@ TEST_CASE("a calibrated model's factors by route and size give the hand-computed
   CHECK(replay(dir, platform, "CM02", "edge-0", "cloud-0", 1, 500000).at(0) == Approx(0.061).epsilon(1e-12));
 }
 
+// A route's own TCP-gamma by size and a link's capacity factor (same platform):
+//   500 kB edge-0 -> cloud-0, gamma 42 kB: 42e3 / (2 x 21 ms) = 1 MB/s bounds the flow, x0.5 (bandwidth
+//   factor) = 0.5 MB/s, latency x2: 0.042 + 5e5 / 5e5 = 1.042 s
+//   5 MB, gamma 420 kB: 10 MB/s, the WAN's 12.5 MB/s does not bind, x0.5: 0.042 + 5e6 / 5e6 = 1.042 s
+//   5 x 500 kB at once: the WAN's share 12.5 / 5 MB/s is above the 1 MB/s window bound: 1.042 s each
+//   5 phones x 100 kB to edge-0: no route entry (model gamma, factors 1), the backbone's 37.5 MB/s x0.5
+//   shared by 5: 0.0025 + 1e5 / 3.75e6 = 0.0291667 s (plain CM02: 0.0025 + 1e5 / 7.5e6 = 0.0158333 s)
+TEST_CASE("a route's TCP-gamma by size and a link's capacity factor give the hand-computed times", "[network]") {
+  auto dir = testing::scratch_dir("network_gamma");
+  const json model = {
+      {"routes", {{{"through", "wan"}, {"latency_factor", 2}, {"bandwidth_factor", 0.5},
+                   {"tcp_gamma_bytes", json::array({json::array({0, 42000}), json::array({1000000, 420000})})}}}},
+      {"links", {{{"through", "phones_backbone"}, {"bandwidth_factor", 0.5}}}}};
+  auto platform = platform_with_model(dir, "gamma_test", model);
+  CHECK(replay(dir, platform, "gamma_test", "edge-0", "cloud-0", 1, 500000).at(0) == Approx(1.042).epsilon(1e-12));
+  CHECK(replay(dir, platform, "gamma_test", "edge-0", "cloud-0", 1, 5000000).at(0) == Approx(1.042).epsilon(1e-12));
+  for (double d : replay(dir, platform, "gamma_test", "edge-0", "cloud-0", 5, 500000)) CHECK(d == Approx(1.042).epsilon(1e-12));
+  for (double d : replay(dir, platform, "gamma_test", "phone-{}", "edge-0", 5, 100000))
+    CHECK(d == Approx(0.0291666666667).epsilon(1e-9));
+  for (double d : replay(dir, platform, "CM02", "phone-{}", "edge-0", 5, 100000))
+    CHECK(d == Approx(0.0158333333333).epsilon(1e-9));
+}
+
 TEST_CASE("analytic and SimGrid engines agree at vanishing load under a calibrated model", "[network][agreement]") {
   auto dir = testing::scratch_dir("network_agree");
   json model = kWanModel;
+  // A window that binds (phone -> cloud: 23.5 ms, 20 kB / 47 ms = 0.43 MB/s) and one that does not.
+  model["routes"][0]["tcp_gamma_bytes"] = json::array({json::array({0, 20000}), json::array({100000, 4000000})});
+  model["links"] = {{{"through", "ap-edge"}, {"bandwidth_factor", 0.9}}};
   model["routes"].push_back({{"through", "phones_*"},
                              {"latency_factor", json::array({json::array({0, 3.0}), json::array({20000, 1.5})})},
                              {"bandwidth_factor", json::array({json::array({0, 0.5}), json::array({20000, 0.8})})}});
@@ -100,6 +126,7 @@ TEST_CASE("bad calibrated models and unknown model names are one line naming fil
   struct Bad {
     json routes;
     std::string message;
+    json links = nullptr;  // the model's "links", if any
   };
   const std::vector<Bad> cases = {
       {{{{"through", "wan"}, {"latency_factor", 0}}}, "/routes/0/latency_factor: expected a factor > 0, got 0"},
@@ -110,10 +137,17 @@ TEST_CASE("bad calibrated models and unknown model names are one line naming fil
       {{{{"through", "wan"}, {"latency_factor", json::array({json::array({10, 1.0})})}}},
        "/routes/0/latency_factor/0/0: expected 0 (the first step starts at 0 bytes), got 10"},
       {{{{"through", "wan"}, {"latncy_factor", 2}}}, "/routes/0/latncy_factor"},
+      {{{{"through", "wan"}, {"tcp_gamma_bytes", 0}}}, "/routes/0/tcp_gamma_bytes: expected a window in bytes > 0, got 0"},
+      {{{{"through", "wan"}}}, "/links/0/bandwidth_factor: expected a factor > 0, got -1",
+       {{{"through", "wan"}, {"bandwidth_factor", -1}}}},
+      {{{{"through", "wan"}}}, "/links/0/through: expected a glob matching a link of the platform, got \"wifi_*\"",
+       {{{"through", "wifi_*"}, {"bandwidth_factor", 2}}}},
   };
   auto platform = platform_with_model(dir, "bad", {{"routes", json::array()}});
   for (const auto& c : cases) {
-    testing::write_file(dir + "/network/bad.json", json{{"routes", c.routes}}.dump());
+    json bad = {{"routes", c.routes}};
+    if (!c.links.is_null()) bad["links"] = c.links;
+    testing::write_file(dir + "/network/bad.json", bad.dump());
     auto r = testing::run_cli(fmt::format("network route {} edge-0 cloud-0", platform));
     REQUIRE(r.status == 0);  // a model is read only where it is used
     testing::write_file(dir + "/none.csv", "transfer,source,destination,start_s,bytes\n0,edge-0,cloud-0,0,100\n");

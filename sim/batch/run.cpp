@@ -24,7 +24,7 @@ std::shared_ptr<RunInputs> load_run_inputs(const Experiment& x) {
       x.trace_path, x.profile_path, load_network_model(x.network_model, x.platform_path, x.config_path + ": /simulation/network_model"),
       x.platform_path);
   for (const auto& [pattern, bytes_per_s] : x.link_bandwidth)
-    if (inputs->platform.set_link_bandwidth(pattern, bytes_per_s) == 0)
+    if (inputs->platform.set_link_bandwidth(pattern, bytes_per_s, inputs->session.network()) == 0)
       throw InputError(fmt::format("{}: /network/link_bandwidth_Bps/{}: expected the id (or a glob) of a link of {} "
                                    "(it has e.g. {})",
                                    x.config_path, pattern, inputs->platform.path(), inputs->platform.example_link_ids()));

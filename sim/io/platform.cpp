@@ -170,10 +170,10 @@ Platform Platform::load(const std::string& xml_path, SimgridSession& session) {
   if (link_energy) sg_link_energy_plugin_init();
   try {
     session.engine().load_platform(xml_path);
-    install_network_factors(session.network(), session.engine());
   } catch (const std::exception& e) {
     throw InputError(fmt::format("{}: SimGrid cannot load this platform: {}", xml_path, e.what()));
   }
+  install_network_factors(session.network(), session.engine());
   static const HostProperties kNone;
   std::vector<HostInfo> hosts;
   for (auto* h : session.engine().get_all_hosts()) {
@@ -203,11 +203,11 @@ Platform Platform::from_hosts(const std::string& xml_path, std::vector<HostInfo>
   return p;
 }
 
-int Platform::set_link_bandwidth(const std::string& glob, double bytes_per_s) {
+int Platform::set_link_bandwidth(const std::string& glob, double bytes_per_s, const NetworkModelInfo& network) {
   int matched = 0;
   for (auto* link : simgrid::s4u::Engine::get_instance()->get_all_links())
     if (fnmatch(glob.c_str(), link->get_cname(), 0) == 0) {
-      link->set_bandwidth(bytes_per_s);
+      link->set_bandwidth(bytes_per_s * network.capacity_factor(*link));
       ++matched;
     }
   return matched;

@@ -88,8 +88,10 @@ class Platform {
   bool has_link_energy() const { return link_energy_; }
   // Whether hosts or links have availability, state or speed profiles (their speed may change).
   bool has_profiles() const { return profiles_; }
-  // Sets the bandwidth of every link whose id matches the glob; returns how many matched.
-  int set_link_bandwidth(const std::string& glob, double bytes_per_s);
+  // Sets the bandwidth of every link whose id matches the glob, times the network model's capacity
+  // factor for that link (a calibrated model's correction applies to the new capacity too); returns
+  // how many matched.
+  int set_link_bandwidth(const std::string& glob, double bytes_per_s, const NetworkModelInfo& network);
   std::string example_link_ids() const;  // a few link ids, for error messages
 
   // Values no real platform has, as warnings (one line each, the run goes on): a link below

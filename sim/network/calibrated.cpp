@@ -21,27 +21,28 @@ namespace fs = std::filesystem;
 namespace {
 
 // A number (one factor for every size) or [[bytes, factor], ...] with sizes from 0, increasing.
-SizeFactor read_size_factor(JsonReader r) {
+// `what` names the value in messages ("factor", or "window" in bytes).
+SizeFactor read_size_factor(JsonReader r, const char* what = "factor") {
   SizeFactor f;
   if (r.raw().is_number()) {
     const double v = r.number();
-    if (!(v > 0) || !std::isfinite(v)) r.fail(fmt::format("a factor > 0, got {}", r.raw().dump()));
+    if (!(v > 0) || !std::isfinite(v)) r.fail(fmt::format("a {} > 0, got {}", what, r.raw().dump()));
     f.steps = {{0.0, v}};
     return f;
   }
   if (!r.raw().is_array() || r.raw().empty())
-    r.fail("a factor > 0 or a list of [bytes, factor] steps, the first at 0 bytes");
+    r.fail(fmt::format("a {0} > 0 or a list of [bytes, {0}] steps, the first at 0 bytes", what));
   f.steps.clear();
   for (std::size_t i = 0; i < r.array_size(); ++i) {
     JsonReader step = r.element(i);
     if (!step.raw().is_array() || step.raw().size() != 2 || !step.raw()[0].is_number() || !step.raw()[1].is_number())
-      step.fail("a [bytes, factor] pair of numbers");
+      step.fail(fmt::format("a [bytes, {}] pair of numbers", what));
     const double bytes = step.raw()[0].get<double>(), factor = step.raw()[1].get<double>();
     if (i == 0 && bytes != 0) step.element(0).fail(fmt::format("0 (the first step starts at 0 bytes), got {}", bytes));
     if (i > 0 && !(bytes > f.steps.back().first))
       step.element(0).fail(fmt::format("a size above the previous step's {} bytes (steps increase in size), got {}",
                                        f.steps.back().first, bytes));
-    if (!(factor > 0) || !std::isfinite(factor)) step.element(1).fail(fmt::format("a factor > 0, got {}", factor));
+    if (!(factor > 0) || !std::isfinite(factor)) step.element(1).fail(fmt::format("a {} > 0, got {}", what, factor));
     f.steps.emplace_back(bytes, factor);
   }
   return f;
@@ -76,9 +77,28 @@ NetworkModelInfo read_calibrated_model(const std::string& name, const std::strin
     if (f.through.empty()) entry.at("through").fail("a glob on link ids, e.g. \"wan\" or \"phones_*\"");
     f.latency = entry.has("latency_factor") ? read_size_factor(entry.at("latency_factor")) : SizeFactor{};
     f.bandwidth = entry.has("bandwidth_factor") ? read_size_factor(entry.at("bandwidth_factor")) : SizeFactor{};
+    if (entry.has("tcp_gamma_bytes")) {
+      f.tcp_gamma = read_size_factor(entry.at("tcp_gamma_bytes"), "window in bytes");
+      f.has_tcp_gamma = true;
+    }
     if (entry.has("fit")) entry.at("fit");  // the calibration's record: kept, not read
     entry.reject_unknown_keys();
     m.routes.push_back(std::move(f));
+  }
+  if (root.has("links")) {
+    JsonReader links = root.at("links");
+    if (!links.raw().is_array()) links.fail("a list of {\"through\": glob, \"bandwidth_factor\": factor}");
+    for (std::size_t i = 0; i < links.array_size(); ++i) {
+      JsonReader entry = links.element(i);
+      LinkCapacity c;
+      c.through = entry.at("through").string();
+      if (c.through.empty()) entry.at("through").fail("a glob on link ids, e.g. \"phones_backbone\"");
+      c.factor = entry.at("bandwidth_factor").number();
+      if (!(c.factor > 0) || !std::isfinite(c.factor))
+        entry.at("bandwidth_factor").fail(fmt::format("a factor > 0, got {}", c.factor));
+      entry.reject_unknown_keys();
+      m.links.push_back(std::move(c));
+    }
   }
   if (root.has("fit")) root.at("fit");
   root.reject_unknown_keys();

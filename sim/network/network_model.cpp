@@ -3,10 +3,16 @@
 #include <fnmatch.h>
 #include <simgrid/kernel/resource/NetworkModelIntf.hpp>
 #include <simgrid/s4u/Engine.hpp>
+#include <simgrid/s4u/Host.hpp>
+#include <xbt/config.hpp>
 #include <simgrid/s4u/Link.hpp>
 #include <simgrid/s4u/NetZone.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
+
+#include "core/error.hpp"
 
 namespace tiersim {
 
@@ -40,18 +46,45 @@ std::pair<double, double> NetworkModelInfo::factors(double bytes, const std::vec
   return {r->latency.at(bytes), r->bandwidth.at(bytes)};
 }
 
+double NetworkModelInfo::capacity_factor(const simgrid::s4u::Link& link) const {
+  for (const auto& l : links)
+    if (fnmatch(l.through.c_str(), link.get_cname(), 0) == 0) return l.factor;
+  return 1.0;
+}
+
+double NetworkModelInfo::gamma(double bytes, const std::vector<simgrid::s4u::Link*>& links) const {
+  const RouteFactors* r = routes.empty() ? nullptr : route_factors(links);
+  return r && r->has_tcp_gamma ? r->tcp_gamma.at(bytes) : tcp_gamma;
+}
+
+bool NetworkModelInfo::has_route_gammas() const {
+  return std::any_of(routes.begin(), routes.end(), [](const RouteFactors& r) { return r.has_tcp_gamma; });
+}
+
 double NetworkModelInfo::transfer_time(const RouteInfo& route, double bytes) const {
   const auto [lat_factor, bw_factor] = factors(bytes, route.link_path);
   const double latency = route.latency_s * lat_factor;
   if (bytes <= 0) return latency;
-  double rate = route.bandwidth_bps * bw_factor;
-  // SimGrid bounds a flow by its TCP window: rate <= gamma / (2 * route latency), the latency as
-  // the platform states it (before the latency factor).
-  if (route.latency_s > 0) rate = std::min(rate, tcp_gamma / (2.0 * route.latency_s));
-  return latency + bytes / rate;
+  // SimGrid (network_cm02.cpp) bounds a flow by its TCP window, gamma / (2 x route latency), the
+  // latency as the platform states it (before the latency factor); the bandwidth factor then
+  // scales the flow's whole rate, that bound included.
+  double rate = route.bandwidth_bps;
+  if (route.latency_s > 0) rate = std::min(rate, gamma(bytes, route.link_path) / (2.0 * route.latency_s));
+  return latency + bytes / (rate * bw_factor);
 }
 
 void install_network_factors(const NetworkModelInfo& model, simgrid::s4u::Engine& engine) {
+  for (std::size_t i = 0; i < model.links.size(); ++i) {
+    int matched = 0;
+    for (auto* link : engine.get_all_links())
+      if (fnmatch(model.links[i].through.c_str(), link->get_cname(), 0) == 0) {
+        link->set_bandwidth(link->get_bandwidth() * model.links[i].factor);
+        ++matched;
+      }
+    if (matched == 0)
+      throw InputError(fmt::format("{}: /links/{}/through: expected a glob matching a link of the platform, got \"{}\"",
+                                   model.file, i, model.links[i].through));
+  }
   if (model.routes.empty()) return;
   auto* network = engine.get_netzone_root()->get_network_model();
   const NetworkModelInfo* m = &model;  // outlives the engine's runs: the session keeps it
@@ -60,9 +93,22 @@ void install_network_factors(const NetworkModelInfo& model, simgrid::s4u::Engine
                                  const std::unordered_set<simgrid::s4u::NetZone*>&) {
     return m->factors(size, links).first;
   });
+  if (!model.has_route_gammas()) {
+    network->set_bw_factor_cb([m](double size, const simgrid::s4u::Host*, const simgrid::s4u::Host*,
+                                  const std::vector<simgrid::s4u::Link*>& links,
+                                  const std::unordered_set<simgrid::s4u::NetZone*>&) {
+      return m->factors(size, links).second;
+    });
+    return;
+  }
+  // SimGrid 3.32 has one TCP-gamma, read as each comm starts (NetworkCm02Model::communicate asks for
+  // the bandwidth factor, then bounds the flow by network/TCP-gamma). Setting it from the factor
+  // callback gives each transfer its route's gamma; the engine agreement and hand-computed replay
+  // tests (tests/test_network.cpp) fail if a SimGrid release changes that order.
   network->set_bw_factor_cb([m](double size, const simgrid::s4u::Host*, const simgrid::s4u::Host*,
                                 const std::vector<simgrid::s4u::Link*>& links,
                                 const std::unordered_set<simgrid::s4u::NetZone*>&) {
+    simgrid::config::set_value("network/TCP-gamma", m->gamma(size, links));
     return m->factors(size, links).second;
   });
 }

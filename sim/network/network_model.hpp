@@ -23,9 +23,9 @@ struct RouteInfo {
   std::vector<simgrid::s4u::Link*> link_path;  // the route's links (for per-route factors)
 };
 
-// A factor that depends on the transfer's size, piecewise constant as SimGrid's SMPI factors:
+// A value that depends on the transfer's size, piecewise constant as SimGrid's SMPI factors:
 // steps[i].second applies to sizes from steps[i].first (bytes) up to the next step's size.
-// The first step starts at 0 bytes.
+// The first step starts at 0 bytes. Factors, and windows in bytes.
 struct SizeFactor {
   std::vector<std::pair<double, double>> steps{{0.0, 1.0}};
   double at(double bytes) const;
@@ -36,6 +36,19 @@ struct SizeFactor {
 struct RouteFactors {
   std::string through;  // glob on link ids (fnmatch), e.g. "wan" or "phones_*"
   SizeFactor latency, bandwidth;
+  // SimGrid's TCP window bound (network/TCP-gamma, bytes) by size for this route (has_tcp_gamma false:
+  // the model's). A flow moves at most gamma / (2 x route latency), times the bandwidth factor, so
+  // a short transfer still in slow start is held back by its window while a long one, or many at
+  // once, reach the link's share: the size factors alone cannot tell N flows from one.
+  SizeFactor tcp_gamma;
+  bool has_tcp_gamma = false;
+};
+
+// A calibrated model's correction of a link's capacity as the platform states it: every link whose id
+// matches `through` gets bandwidth x factor (e.g. an 802.11 cell whose MAC delivers 66 % of its PHY rate).
+struct LinkCapacity {
+  std::string through;
+  double factor = 1.0;
 };
 
 struct NetworkModelInfo {
@@ -49,6 +62,7 @@ struct NetworkModelInfo {
   // Calibrated models: factors by route and size, given to SimGrid's CM02 model as its latency
   // and bandwidth factor callbacks (NetworkModelIntf, 3.32); routes that match no entry keep 1.
   std::vector<RouteFactors> routes = {};
+  std::vector<LinkCapacity> links = {};
   std::string file = {};  // the JSON a calibrated model was read from
 
   // The factors SimGrid applies to a transfer of `bytes` over these links: {latency, bandwidth}.
@@ -56,6 +70,11 @@ struct NetworkModelInfo {
   std::pair<double, double> factors(double bytes, const std::vector<simgrid::s4u::Link*>& links) const;
   // Time of one transfer alone on its route (no contention): what the analytic engine uses.
   double transfer_time(const RouteInfo& route, double bytes) const;
+  // The capacity factor of `links` for this link (1: none matches).
+  double capacity_factor(const simgrid::s4u::Link& link) const;
+  // The TCP-gamma (bytes) of a transfer of `bytes` over these links: its route's, else the model's.
+  double gamma(double bytes, const std::vector<simgrid::s4u::Link*>& links) const;
+  bool has_route_gammas() const;
   // The entry of `routes` for these links (nullptr: none matches).
   const RouteFactors* route_factors(const std::vector<simgrid::s4u::Link*>& links) const;
   // link -> index of the first entry of `routes` matching its id (-1: none), filled as links are met.
@@ -73,7 +92,9 @@ NetworkModelInfo load_network_model(const std::string& name, const std::string& 
 // Reads one calibrated model file (see platforms/README.md, "Calibrated network models").
 NetworkModelInfo read_calibrated_model(const std::string& name, const std::string& file);
 
-// Hands a calibrated model's factors to the engine's network model (after the platform is loaded).
+// Hands a calibrated model's factors to the engine's network model and scales the capacity of the
+// links it names (after the platform is loaded). InputError "<file>: /links/<i>/through: ..." when a
+// link glob matches no link of the platform.
 void install_network_factors(const NetworkModelInfo& model, simgrid::s4u::Engine& engine);
 
 }  // namespace tiersim
