@@ -5,13 +5,13 @@
 # through tiersim with each model, and prints per case ns-3's and tiersim's mean and p95 completion
 # times, the relative errors and both wall times; the last line is the worst mean error.
 #
-#   bash bench/ns3/compare.sh [MODELS] [--all]      MODELS: comma-separated, default CM02,LV08
+#   bash bench/ns3/compare.sh [MODELS] [--all]   MODELS: comma-separated, default CM02,LV08,wifi_edge_cloud_ns3
 # Environment: WORK (default build/ns3-work), TIERSIM (default build/tiersim).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 work="${WORK:-$root/build/ns3-work}"
-models="${1:-CM02,LV08}"
+models="${1:-CM02,LV08,wifi_edge_cloud_ns3}"
 shift || true
 if [ ! -e /usr/include/ns3/wifi-module.h ]; then
   echo "installing libns3-dev (ns-3 3.37, Debian) for the reference..." >&2

@@ -8,7 +8,8 @@
 CASES.json (bench/ns3/cases.json) names a tiersim platform, the routes to test (hosts, the glob of
 the links a calibrated model's entry matches, the ns-3 access: a WiFi cell or wired) and the cases:
 `devices` transfers of `bytes` all at once, or Poisson arrivals of `poisson_hz` per device over
-`duration_s`. Each case's transfers are written once (transfers.csv) and fed to both simulators:
+`duration_s`, the arrival times those of tiersim's own arrival process (a run's requests.csv, with
+the case's seed). Each case's transfers are written once (transfers.csv) and fed to both simulators:
 ns-3 (bench/ns3/ns3_reference) and `tiersim network replay` with each model.
 
 calibrate fits, for each route, a latency factor, a bandwidth factor and a TCP window (SimGrid's
@@ -77,18 +78,42 @@ def scenario(spec, case):
             "stop_s": 300}
 
 
-def transfers(case):
-    """(device, start_s) of every transfer of the case, start times from the case's own seed."""
+_arrivals = {}
+
+
+def tiersim_arrivals(spec, case):
+    """(device, arrival_s) of a Poisson case: tiersim's own arrival process, as a run with the case's
+    devices, rate and seed writes them into its requests.csv (the analytic engine, the quickstart's
+    trace; only the arrival times are used), cut at duration_s."""
+    if case["name"] in _arrivals:
+        return _arrivals[case["name"]]
+    n, rate, duration = case["devices"], case["poisson_hz"], case["duration_s"]
+    config = {"name": case["name"], "trace": str(ROOT / "traces" / "sst2_bert12.csv"),
+              "profile": str(ROOT / "traces" / "sst2_bert12.profile.json"), "platform": str(spec["platform_path"]),
+              "policy": {"name": "all-on-edge"},
+              # three times the expected count: every device's arrivals run past duration_s
+              "workload": {"devices": n, "requests": int(3 * n * rate * duration) + 10,
+                           "arrival": {"process": "poisson", "rate_hz": rate}},
+              "simulation": {"engine": "analytic", "seed": case["seed"]}, "outputs": {"requests_csv": True}}
+    with tempfile.TemporaryDirectory() as tmp:
+        Path(tmp, "config.json").write_text(json.dumps(config))
+        out = subprocess.run([str(TIERSIM), "run", f"{tmp}/config.json", "-o", f"{tmp}/out"], capture_output=True,
+                             text=True)
+        if out.returncode != 0:
+            fail(out.stderr.strip())
+        with open(Path(tmp, "out", "runs", case["name"], "requests.csv")) as f:
+            rows = [(int(r["device"]), float(r["arrival_s"])) for r in csv.DictReader(f)]
+    if not rows or max(t for _, t in rows) < duration:
+        fail(f"{case['name']}: tiersim's arrivals end before duration_s = {duration}")
+    _arrivals[case["name"]] = sorted(((d, t) for d, t in rows if t < duration), key=lambda r: (r[1], r[0]))
+    return _arrivals[case["name"]]
+
+
+def transfers(spec, case):
+    """(device, start_s) of every transfer of the case: all at 0, or tiersim's Poisson arrivals."""
     if "poisson_hz" not in case:
         return [(d, 0.0) for d in range(case["devices"])]
-    rng = np.random.default_rng(case["seed"])
-    rows = []
-    for d in range(case["devices"]):
-        t = rng.exponential(1 / case["poisson_hz"])
-        while t < case["duration_s"]:
-            rows.append((d, t))
-            t += rng.exponential(1 / case["poisson_hz"])
-    return sorted(rows, key=lambda r: (r[1], r[0]))
+    return tiersim_arrivals(spec, case)
 
 
 def case_dir(work, case):
@@ -100,7 +125,7 @@ def write_inputs(spec, case, work):
     d.mkdir(parents=True, exist_ok=True)
     sc = scenario(spec, case)
     (d / "scenario.json").write_text(json.dumps(sc, indent=2) + "\n")
-    rows = transfers(case)
+    rows = transfers(spec, case)
     with open(d / "transfers.csv", "w") as f:
         f.write("transfer,device,start_s,bytes\n")
         for i, (dev, t) in enumerate(rows):
@@ -148,7 +173,7 @@ def replay(spec, cases, model, platform=None):
         lines, owner = ["transfer,source,destination,start_s,bytes"], []
         for k, case in enumerate(cases):
             r = spec["routes"][case["route"]]
-            for dev, t in transfers(case):
+            for dev, t in transfers(spec, case):
                 lines.append(f"{len(owner)},{r['from'].format(device=dev)},{r['to']},{k * CASE_GAP_S + t!r},{case['bytes']}")
                 owner.append(case["name"])
         Path(tmp, "t.csv").write_text("\n".join(lines) + "\n")
