@@ -67,12 +67,12 @@ def route_info(spec, route, device=0):
 
 
 def scenario(spec, case):
-    """The ns-3 scenario: the route's links after the WiFi hop become point-to-point links."""
+    """The ns-3 scenario: the route's links after the radio hop (WiFi or LTE) become point-to-point links."""
     r = spec["routes"][case["route"]]
     info = route_info(spec, case["route"])
-    wifi_glob = r.get("wifi_links")
+    radio_glob = r.get("radio_links")
     path = [{"id": l["id"], "bandwidth_bps": l["bandwidth_Bps"] * 8, "latency_s": l["latency_s"]}
-            for l in info["links"] if not (wifi_glob and fnmatch.fnmatch(l["id"], wifi_glob))]
+            for l in info["links"] if not (radio_glob and fnmatch.fnmatch(l["id"], radio_glob))]
     return {"case": case["name"], "platform": str(spec["platform_path"]), "route": [info["from"], info["to"]],
             "access": r["access"], "path": path, "devices": case["devices"], "tcp": spec["tcp"],
             "stop_s": 300}
@@ -382,7 +382,8 @@ def main():
     ap.add_argument("command", choices=["reference", "compare", "calibrate"])
     ap.add_argument("cases")
     ap.add_argument("--work", required=True, help="folder for each case's inputs and the ns-3 results (cached)")
-    ap.add_argument("--models", default="CM02,LV08", help="comma-separated network models to compare")
+    ap.add_argument("--models", help="comma-separated network models to compare (default: CM02, LV08 and the "
+                                     "cases file's calibrated model)")
     ap.add_argument("--out", help="calibrate: the model file to write (default <platform folder>/network/<model>.json)")
     ap.add_argument("--all", action="store_true", help="compare: every case, not only those marked report")
     ap.add_argument("--only", help="reference: comma-separated case names")
@@ -394,7 +395,8 @@ def main():
         out = a.out or Path(spec["platform_path"]).parent / "network" / f"{spec['model']}.json"
         calibrate(spec, a.work, out)
     else:
-        compare(spec, a.work, a.models.split(","), not a.all)
+        models = a.models.split(",") if a.models else ["CM02", "LV08", spec["model"]]
+        compare(spec, a.work, models, not a.all)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@
 #include <ns3/applications-module.h>
 #include <ns3/core-module.h>
 #include <ns3/internet-module.h>
+#include <ns3/lte-module.h>
 #include <ns3/mobility-module.h>
 #include <ns3/network-module.h>
 #include <ns3/point-to-point-module.h>
@@ -57,6 +58,15 @@ struct WifiSettings {
   double distance_m = 2;
 };
 
+// An LTE cell with ns-3's EPC (LENA): phones are UEs of one eNodeB, their uploads cross the S1-U
+// link to the SGW/PGW, then the route's wired links.
+struct LteSettings {
+  int bandwidth_rb = 100;     // resource blocks up and down: 6, 15, 25, 50, 75 or 100 (1.4 to 20 MHz)
+  double distance_m = 300;    // UEs on a circle of this radius around the eNodeB
+  double ue_tx_power_dbm = 23;  // 3GPP TS 36.101 power class 3 (ns-3's default is 10 dBm)
+  double enb_tx_power_dbm = 46; // a macro cell, 3GPP TR 36.814 Table A.2.1.1-2 (ns-3's default 30 dBm)
+};
+
 struct WiredLink {
   std::string id;
   double bandwidth_bps = 0;  // bits per second
@@ -64,8 +74,9 @@ struct WiredLink {
 };
 
 struct Scenario {
-  bool wifi = false;
+  bool wifi = false, lte = false;
   WifiSettings radio;
+  LteSettings cell;
   std::vector<WiredLink> path;  // from the access point (or the wired source) to the destination
   int devices = 1;
   std::string tcp_variant = "ns3::TcpCubic";
@@ -176,6 +187,20 @@ WifiSettings read_wifi(const Reader& r) {
   return w;
 }
 
+LteSettings read_lte(const Reader& r) {
+  r.only({"type", "bandwidth_rb", "distance_m", "ue_tx_power_dbm", "enb_tx_power_dbm"});
+  LteSettings l;
+  l.bandwidth_rb = r.integer("bandwidth_rb", 0, 1000, "a number of resource blocks");
+  if (l.bandwidth_rb != 6 && l.bandwidth_rb != 15 && l.bandwidth_rb != 25 && l.bandwidth_rb != 50 && l.bandwidth_rb != 75 &&
+      l.bandwidth_rb != 100)
+    r.fail("bandwidth_rb", "LTE has no " + std::to_string(l.bandwidth_rb) +
+                               "-block channel (expected one of: 6, 15, 25, 50, 75, 100)");
+  l.distance_m = r.number_or("distance_m", l.distance_m, 1, 10000, "a distance to the eNodeB in metres, 1 to 10000");
+  l.ue_tx_power_dbm = r.number_or("ue_tx_power_dbm", l.ue_tx_power_dbm, -40, 30, "dBm, -40 to 30");
+  l.enb_tx_power_dbm = r.number_or("enb_tx_power_dbm", l.enb_tx_power_dbm, 0, 60, "dBm, 0 to 60");
+  return l;
+}
+
 Scenario read_scenario(const std::string& file) {
   std::ifstream in(file);
   if (!in) throw BadInput(file + ": cannot open file (expected the scenario JSON of tiersim network cases)");
@@ -190,14 +215,17 @@ Scenario read_scenario(const std::string& file) {
   root.only({"access", "path", "devices", "tcp", "stop_s", "case", "platform", "route"});
   Scenario s;
   Reader access = root.child("access");
-  const std::string type = access.string("type", "\"wifi\" or \"wired\"");
+  const std::string type = access.string("type", "\"wifi\", \"lte\" or \"wired\"");
   if (type == "wifi") {
     s.wifi = true;
     s.radio = read_wifi(access);
+  } else if (type == "lte") {
+    s.lte = true;
+    s.cell = read_lte(access);
   } else if (type == "wired") {
     access.only({"type"});
   } else {
-    access.fail("type", "expected \"wifi\" or \"wired\", got '" + type + "'");
+    access.fail("type", "expected \"wifi\", \"lte\" or \"wired\", got '" + type + "'");
   }
   const json& path = root.need("path");
   if (!path.is_array() || path.empty()) root.fail("path", "expected a non-empty array of links");
@@ -234,6 +262,7 @@ struct Transfer {
   double end_s = std::numeric_limits<double>::quiet_NaN();
   uint64_t received = 0;
   double offset_s = 0;  // the warm-up: start_s and end_s are counted from its end
+  std::size_t* unfinished = nullptr;  // transfers not yet complete, shared by all
 };
 
 std::vector<Transfer> read_transfers(const std::string& file, int devices) {
@@ -318,6 +347,46 @@ NetDeviceContainer install_wifi(const WifiSettings& w, NodeContainer& stations, 
   return devices;
 }
 
+// Installs the LTE cell: one eNodeB at the origin, the UEs on a circle around it, attached, with an
+// address and a default route through the EPC. RLC in acknowledged mode, as operators carry TCP.
+NetDeviceContainer install_lte(const Scenario& s, NodeContainer& ues, LteHelper& lte, PointToPointEpcHelper& epc) {
+  const LteSettings& c = s.cell;
+  Config::SetDefault("ns3::LteUePhy::TxPower", DoubleValue(c.ue_tx_power_dbm));
+  Config::SetDefault("ns3::LteEnbPhy::TxPower", DoubleValue(c.enb_tx_power_dbm));
+  Config::SetDefault("ns3::LteEnbRrc::EpsBearerToRlcMapping", EnumValue(LteEnbRrc::RLC_AM_ALWAYS));
+  // ns-3's 10 KiB RLC transmission buffer drops TCP's bursts at once; a UE's RLC buffer holds about
+  // one bandwidth-delay product of a 20 MHz cell (75 Mb/s x 50 ms = 470 kB), so 512 KiB.
+  Config::SetDefault("ns3::LteRlcAm::MaxTxBufferSize", UintegerValue(512 * 1024));
+  // The sounding reference signal period bounds the UEs a cell serves (ns-3: 40 serves 40).
+  uint32_t srs = 40;
+  while (srs < static_cast<uint32_t>(ues.GetN()) + 1 && srs < 320) srs *= 2;
+  if (srs < static_cast<uint32_t>(ues.GetN()) + 1) throw BadInput("an LTE cell of ns-3 serves at most 319 UEs");
+  Config::SetDefault("ns3::LteEnbRrc::SrsPeriodicity", UintegerValue(srs));
+  lte.SetEnbDeviceAttribute("UlBandwidth", UintegerValue(c.bandwidth_rb));
+  lte.SetEnbDeviceAttribute("DlBandwidth", UintegerValue(c.bandwidth_rb));
+  NodeContainer enb;
+  enb.Create(1);
+  MobilityHelper mobility;
+  Ptr<ListPositionAllocator> positions = CreateObject<ListPositionAllocator>();
+  positions->Add(Vector(0, 0, 0));
+  for (uint32_t i = 0; i < ues.GetN(); ++i) {
+    const double angle = 2 * M_PI * i / ues.GetN();
+    positions->Add(Vector(c.distance_m * std::cos(angle), c.distance_m * std::sin(angle), 0));
+  }
+  mobility.SetPositionAllocator(positions);
+  mobility.SetMobilityModel("ns3::ConstantPositionMobilityModel");
+  mobility.Install(enb);
+  mobility.Install(ues);
+  NetDeviceContainer enb_devices = lte.InstallEnbDevice(enb);
+  NetDeviceContainer ue_devices = lte.InstallUeDevice(ues);
+  epc.AssignUeIpv4Address(ue_devices);
+  Ipv4StaticRoutingHelper routing;
+  for (uint32_t i = 0; i < ues.GetN(); ++i)
+    routing.GetStaticRouting(ues.Get(i)->GetObject<Ipv4>())->SetDefaultRoute(epc.GetUeDefaultGatewayAddress(), 1);
+  lte.Attach(ue_devices, enb_devices.Get(0));
+  return ue_devices;
+}
+
 // Warm-up, before the first measured transfer: the stations associate (by ~0.7 s for 20), the
 // neighbour caches are filled, then each station exchanges three UDP echoes with the destination,
 // 5 ms apart from the next station, which sets up the 802.11 Block Ack agreements both ways as on a
@@ -328,7 +397,7 @@ NetDeviceContainer install_wifi(const WifiSettings& w, NodeContainer& stations, 
 constexpr double kWarmupStart_s = 1.0;
 
 double warm_up(const Scenario& s, NodeContainer& sources, Ptr<Node> destination, Ipv4Address destination_ip) {
-  if (!s.wifi) return kWarmupStart_s;
+  if (!s.wifi && !s.lte) return kWarmupStart_s;
   const uint16_t echo_port = 9;
   UdpEchoServerHelper echo(echo_port);
   echo.Install(destination).Start(Seconds(0));
@@ -362,36 +431,62 @@ int run(const std::string& scenario_file, const std::string& transfers_file, con
   Config::SetDefault("ns3::TcpSocket::RcvBufSize", UintegerValue(static_cast<uint32_t>(s.buffer_bytes)));
   Config::SetDefault("ns3::TcpSocketBase::MinRto", TimeValue(MilliSeconds(s.min_rto_ms)));
 
-  // Sources: one node per phone on WiFi, or one wired host all transfers leave from.
+  // Sources: one node per phone on WiFi or LTE, or one wired host all transfers leave from.
+  const bool radio = s.wifi || s.lte;
   NodeContainer sources;
-  sources.Create(s.wifi ? s.devices : 1);
-  NodeContainer chain;  // chain[0]: access point or the wired source; chain[k]: after path link k-1
+  sources.Create(radio ? s.devices : 1);
+  Ptr<LteHelper> lte;
+  Ptr<PointToPointEpcHelper> epc;
+  NodeContainer chain;  // chain[0]: access point, PGW or the wired source; chain[k]: after path link k-1
   if (s.wifi) chain.Create(1);
-  else chain.Add(sources.Get(0));
+  else if (s.lte) {
+    lte = CreateObject<LteHelper>();
+    epc = CreateObject<PointToPointEpcHelper>();
+    lte->SetEpcHelper(epc);
+    chain.Add(epc->GetPgwNode());
+  } else chain.Add(sources.Get(0));
   NodeContainer rest;
   rest.Create(s.path.size());
   chain.Add(rest);
   InternetStackHelper stack;
-  if (s.wifi) stack.Install(sources);
-  stack.Install(chain);
+  if (radio) stack.Install(sources);
+  stack.Install(s.lte ? rest : chain);  // the EPC helper gave the PGW its stack
 
   Ipv4AddressHelper addresses;
-  Ipv4InterfaceContainer source_if;
   if (s.wifi) {
     NetDeviceContainer wifi_devices = install_wifi(s.radio, sources, chain.Get(0));
     addresses.SetBase("10.1.0.0", "255.255.0.0");
-    source_if = addresses.Assign(wifi_devices);
+    addresses.Assign(wifi_devices);
+  } else if (s.lte) {
+    install_lte(s, sources, *lte, *epc);
   }
-  Ipv4InterfaceContainer last;
+  std::vector<Ipv4InterfaceContainer> links;
   for (std::size_t k = 0; k < s.path.size(); ++k) {
     PointToPointHelper p2p;
     p2p.SetDeviceAttribute("DataRate", StringValue(rate(s.path[k].bandwidth_bps)));
     p2p.SetChannelAttribute("Delay", TimeValue(Seconds(s.path[k].latency_s)));
     NetDeviceContainer link = p2p.Install(chain.Get(k), chain.Get(k + 1));
     addresses.SetBase(("10.2." + std::to_string(k) + ".0").c_str(), "255.255.255.0");
-    last = addresses.Assign(link);
+    links.push_back(addresses.Assign(link));
   }
-  Ipv4GlobalRoutingHelper::PopulateRoutingTables();
+  if (s.lte) {
+    // The EPC's nodes are outside global routing (as in ns-3's lena-simple-epc example): static
+    // routes along the chain, towards the destination and back to the UEs' 7.0.0.0/8.
+    Ipv4StaticRoutingHelper routing;
+    for (std::size_t k = 0; k < chain.GetN(); ++k) {
+      Ptr<Ipv4> ip = chain.Get(k)->GetObject<Ipv4>();
+      if (k + 1 < chain.GetN())
+        routing.GetStaticRouting(ip)->SetDefaultRoute(links[k].GetAddress(1),
+                                                      ip->GetInterfaceForAddress(links[k].GetAddress(0)));
+      if (k > 0)
+        routing.GetStaticRouting(ip)->AddNetworkRouteTo(Ipv4Address("7.0.0.0"), Ipv4Mask("255.0.0.0"),
+                                                        links[k - 1].GetAddress(0),
+                                                        ip->GetInterfaceForAddress(links[k - 1].GetAddress(1)));
+    }
+  } else {
+    Ipv4GlobalRoutingHelper::PopulateRoutingTables();
+  }
+  const Ipv4InterfaceContainer& last = links.back();
   // After the stations associated (an unassociated station's interface is down and gets no entry).
   Simulator::Schedule(Seconds(kWarmupStart_s - 0.05), [] { NeighborCacheHelper().PopulateNeighborCache(); });
 
@@ -399,24 +494,29 @@ int run(const std::string& scenario_file, const std::string& transfers_file, con
   const Ipv4Address destination_ip = last.GetAddress(1);
   const double t0 = warm_up(s, sources, destination, destination_ip);
   if (transfers.size() > 60000) throw BadInput(transfers_file + ": more than 60000 transfers (one port each)");
+  std::size_t unfinished = transfers.size();
   for (std::size_t i = 0; i < transfers.size(); ++i) {
     const uint16_t port = static_cast<uint16_t>(1024 + i);
     PacketSinkHelper sink("ns3::TcpSocketFactory", InetSocketAddress(Ipv4Address::GetAny(), port));
     ApplicationContainer sink_app = sink.Install(destination);
     Transfer* t = &transfers[i];
     t->offset_s = t0;
+    t->unfinished = &unfinished;
     sink_app.Get(0)->TraceConnectWithoutContext(
         "Rx", MakeBoundCallback(
                   +[](Transfer* tr, Ptr<const Packet> p, const Address&) {
                     tr->received += p->GetSize();
-                    if (tr->received >= static_cast<uint64_t>(tr->bytes) && std::isnan(tr->end_s))
+                    if (tr->received >= static_cast<uint64_t>(tr->bytes) && std::isnan(tr->end_s)) {
                       tr->end_s = Simulator::Now().GetSeconds() - tr->offset_s;
+                      // The last one done: stop (an LTE cell's periodic signalling would run to stop_s).
+                      if (--*tr->unfinished == 0) Simulator::Stop();
+                    }
                   },
                   t));
     sink_app.Start(Seconds(0));
     BulkSendHelper send("ns3::TcpSocketFactory", InetSocketAddress(destination_ip, port));
     send.SetAttribute("MaxBytes", UintegerValue(static_cast<uint64_t>(t->bytes)));
-    ApplicationContainer send_app = send.Install(sources.Get(s.wifi ? t->device : 0));
+    ApplicationContainer send_app = send.Install(sources.Get(radio ? t->device : 0));
     send_app.Start(Seconds(t0 + t->start_s));
   }
   Simulator::Stop(Seconds(t0 + s.stop_s));
@@ -433,8 +533,6 @@ int run(const std::string& scenario_file, const std::string& transfers_file, con
     if (!out) throw std::runtime_error(out_file + ": cannot write");
   }
   if (std::rename(tmp.c_str(), out_file.c_str()) != 0) throw std::runtime_error(out_file + ": cannot write");
-  int unfinished = 0;
-  for (const auto& t : transfers) unfinished += std::isnan(t.end_s) ? 1 : 0;
   if (unfinished) std::cerr << out_file << ": " << unfinished << " of " << transfers.size() << " transfers unfinished at stop_s\n";
   return 0;
 }
