@@ -187,7 +187,11 @@ TEST_CASE("analytic and SimGrid engines agree at vanishing load", "[engine][agre
   const std::vector<std::tuple<std::string, std::string, json>> setups = {
       {"platforms/wifi_edge_cloud.xml", "CM02", json::object()},
       {"platforms/lte_edge_cloud.xml", "CM02", host_power},
-      {"platforms/wifi_edge_cloud.xml", "LV08", json::object()}};
+      {"platforms/wifi_edge_cloud.xml", "LV08", json::object()},
+      // The shipped calibrated models (platforms/network/): factors and TCP windows by route and
+      // size, capacity factors on the radio links.
+      {"platforms/wifi_edge_cloud.xml", "wifi_edge_cloud_ns3", json::object()},
+      {"platforms/lte_edge_cloud.xml", "lte_edge_cloud_ns3", host_power}};
   for (const auto& [platform, network_model, energy] : setups)
     for (const auto& policy : policies) {
       std::map<std::string, json> out;

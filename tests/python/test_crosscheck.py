@@ -1,0 +1,60 @@
+"""bench/ns3/crosscheck.py without ns-3 (run by ctest: ns3_crosscheck_premises, TIERSIM set).
+
+The calibration fits on a closed form of CM02 for equal flows started together; these tests check
+that premise against tiersim's own replay under the shipped calibrated models, and that the
+cross-check's Poisson cases take tiersim's arrival times."""
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "bench" / "ns3"))
+import crosscheck  # noqa: E402
+
+CASE_FILES = ["cases.json", "lte_cases.json"]
+
+
+def step(steps, size):
+    """The value of SimGrid-style steps [[bytes, value], ...] at `size`."""
+    return [v for s, v in steps if s <= size][-1]
+
+
+@pytest.mark.parametrize("cases_file", CASE_FILES)
+def test_the_fits_closed_form_is_what_tiersim_replays(cases_file):
+    spec = crosscheck.load_cases(ROOT / "bench" / "ns3" / cases_file)
+    model = json.loads((ROOT / "platforms" / "network" / f"{spec['model']}.json").read_text())
+    caps = {l["through"]: l["bandwidth_factor"] for l in model.get("links", [])}
+    cases = [c for c in spec["cases"] if "poisson_hz" not in c]
+    sim, _ = crosscheck.replay(spec, cases, spec["model"])
+    checked = 0
+    for route in spec["routes"]:
+        entry = next(e for e in model["routes"] if e["through"] == spec["routes"][route]["through"])
+        links, latency = crosscheck.route_links(spec, route)
+        for c in (c for c in cases if c["route"] == route):
+            size = c["bytes"]
+            expected = crosscheck.equal_flows_time(
+                links, latency, size, c["devices"], step(entry["latency_factor"], size),
+                step(entry["bandwidth_factor"], size), step(entry["tcp_gamma_bytes"], size), caps)
+            for duration in sim[c["name"]]:  # equal flows: every one ends at the same time
+                assert duration == pytest.approx(expected, rel=1e-9), c["name"]
+            checked += 1
+    assert checked >= 30
+
+
+def test_poisson_cases_take_tiersims_arrivals():
+    spec = crosscheck.load_cases(ROOT / "bench" / "ns3" / "cases.json")
+    case = next(c for c in spec["cases"] if c["name"] == "wifi_poisson_20")
+    rows = crosscheck.transfers(spec, case)
+    times = [t for _, t in rows]
+    assert times == sorted(times) and 0 <= times[0] and times[-1] < case["duration_s"]
+    assert {d for d, _ in rows} == set(range(case["devices"]))
+    expected = case["devices"] * case["poisson_hz"] * case["duration_s"]  # 800
+    assert abs(len(rows) - expected) < 4 * expected ** 0.5  # Poisson: 4 standard deviations
+    # The same seed gives the same arrivals; another seed others.
+    crosscheck._arrivals.clear()
+    assert crosscheck.transfers(spec, case) == rows
+    crosscheck._arrivals.clear()
+    assert crosscheck.transfers(spec, dict(case, seed=case["seed"] + 1)) != rows
