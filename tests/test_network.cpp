@@ -87,6 +87,21 @@ TEST_CASE("a route's TCP-gamma by size and a link's capacity factor give the han
     CHECK(d == Approx(0.0158333333333).epsilon(1e-9));
 }
 
+// An entry for routes crossing several kinds of link comes first and takes them:
+//   phone-0 -> cloud-0 (23 ms, narrowest 12.5 MB/s) crosses phones_* and wan: latency x3,
+//   0.069 + 1e5 / 12.5e6 = 0.077 s; edge-0 -> cloud-0 crosses wan only: x2, 0.042 + 0.008 = 0.05 s;
+//   phone-0 -> edge-0 crosses phones_* only: x4, 0.01 + 0.008 = 0.018 s
+TEST_CASE("a route entry with several globs applies to routes crossing all of them", "[network]") {
+  auto dir = testing::scratch_dir("network_globs");
+  const json model = {{"routes", {{{"through", {"phones_*", "wan"}}, {"latency_factor", 3}},
+                                  {{"through", "wan"}, {"latency_factor", 2}},
+                                  {{"through", "phones_*"}, {"latency_factor", 4}}}}};
+  auto platform = platform_with_model(dir, "globs", model);
+  CHECK(replay(dir, platform, "globs", "phone-{}", "cloud-0", 1, 100000).at(0) == Approx(0.077).epsilon(1e-12));
+  CHECK(replay(dir, platform, "globs", "edge-0", "cloud-0", 1, 100000).at(0) == Approx(0.05).epsilon(1e-12));
+  CHECK(replay(dir, platform, "globs", "phone-{}", "edge-0", 1, 100000).at(0) == Approx(0.018).epsilon(1e-12));
+}
+
 TEST_CASE("analytic and SimGrid engines agree at vanishing load under a calibrated model", "[network][agreement]") {
   auto dir = testing::scratch_dir("network_agree");
   json model = kWanModel;
@@ -138,6 +153,8 @@ TEST_CASE("bad calibrated models and unknown model names are one line naming fil
        "/routes/0/latency_factor/0/0: expected 0 (the first step starts at 0 bytes), got 10"},
       {{{{"through", "wan"}, {"latncy_factor", 2}}}, "/routes/0/latncy_factor"},
       {{{{"through", "wan"}, {"tcp_gamma_bytes", 0}}}, "/routes/0/tcp_gamma_bytes: expected a window in bytes > 0, got 0"},
+      {{{{"through", json::array()}}}, "/routes/0/through: expected a glob on link ids or a list of them, e.g. \"wan\" or [\"phones_*\", \"wan\"]"},
+      {{{{"through", {"wan", 3}}}}, "/routes/0/through/1: expected a glob on link ids"},
       {{{{"through", "wan"}}}, "/links/0/bandwidth_factor: expected a factor > 0, got -1",
        {{{"through", "wan"}, {"bandwidth_factor", -1}}}},
       {{{{"through", "wan"}}}, "/links/0/through: expected a glob matching a link of the platform, got \"wifi_*\"",

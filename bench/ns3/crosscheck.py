@@ -51,6 +51,7 @@ def load_cases(path):
     cases_file = Path(path)
     spec = json.loads(cases_file.read_text())
     spec["platform_path"] = (cases_file.parent / spec["platform"]).resolve()
+    spec["cases_file"] = f"bench/ns3/{cases_file.name}"
     for i, c in enumerate(spec["cases"]):
         if c["route"] not in spec["routes"]:
             fail(f"{path}: /cases/{i}/route: unknown route '{c['route']}' (expected one of: {', '.join(spec['routes'])})")
@@ -260,10 +261,30 @@ def equal_flows_time(links, latency, size, n, lat_f, bw_f, gamma, caps):
     return lat_f * latency + size / (bw_f * rate)
 
 
-def fit_route(spec, route, cases, ref, sizes, starts=200):
+def globs(route_spec):
+    through = route_spec["through"]
+    return [through] if isinstance(through, str) else list(through)
+
+
+def fit_order(spec):
+    """Routes through one kind of link first, the wired before the radio ones (a radio route fits the
+    cell's capacities, which a route through several kinds then keeps), then the others."""
+    return sorted(spec["routes"], key=lambda r: (len(globs(spec["routes"][r])),
+                                                 0 if spec["routes"][r]["access"]["type"] == "wired" else 1))
+
+
+def entry_order(spec, route):
+    """The model lists entries for several kinds of link first (the first match wins), then the
+    WAN's, then the radio's: a route crossing both kinds without its own entry takes the WAN's."""
+    r = spec["routes"][route]
+    return (-len(globs(r)), 0 if r["access"]["type"] == "wired" else 1)
+
+
+def fit_route(spec, route, cases, ref, sizes, fixed_caps, starts=200):
     """Least squares on the closed form, from several starts (the objective has kinks where the
     bound changes from the window to a link): per size a latency factor, a bandwidth factor and a
-    TCP-gamma, and the capacity factors of the route's `capacity_links`."""
+    TCP-gamma, and the capacity factors of the route's `capacity_links` (those fitted on earlier
+    routes, `fixed_caps`, stay as they are)."""
     from scipy.optimize import least_squares
     links, latency = route_links(spec, route)
     cap_links = spec["routes"][route].get("capacity_links", [])
@@ -271,7 +292,7 @@ def fit_route(spec, route, cases, ref, sizes, starts=200):
 
     def unpack(p):
         e = np.exp(p)
-        return e[:k], e[k:2 * k], e[2 * k:3 * k], dict(zip(cap_links, e[3 * k:]))
+        return e[:k], e[k:2 * k], e[2 * k:3 * k], {**fixed_caps, **dict(zip(cap_links, e[3 * k:]))}
 
     def residual(p):
         lat, bw, gamma, caps = unpack(p)
@@ -282,7 +303,7 @@ def fit_route(spec, route, cases, ref, sizes, starts=200):
             rm, rp = ref[c["name"]]
             w = REPORT_WEIGHT if c.get("report") else 1.0
             res += [w * (t - rm) / rm / MEAN_TOL, w * (t - rp) / rp / P95_TOL]
-        return np.array(res + [PRIOR * math.log(f) for f in list(bw) + list(caps.values())])
+        return np.array(res + [PRIOR * math.log(f) for f in list(bw) + [caps[g] for g in cap_links]])
 
     lo = [math.log(0.01)] * k + [math.log(0.05)] * k + [math.log(1e3)] * k + [math.log(0.1)] * len(cap_links)
     hi = [math.log(100.0)] * k + [math.log(20.0)] * k + [math.log(1e9)] * k + [math.log(10.0)] * len(cap_links)
@@ -300,22 +321,24 @@ def calibrate(spec, work, out_path):
     """Fits each route on all its fit cases at once (fit_route), then replays every case through
     tiersim with the fitted model: the errors recorded and printed are tiersim's."""
     ref = reference_stats(spec, work)
-    entries, links = [], []
-    fit_record = {"reference": "bench/ns3/ns3_reference (ns-3 3.37), cases in bench/ns3/cases.json",
+    fit_record = {"reference": f"bench/ns3/ns3_reference (ns-3 3.37), cases in {spec['cases_file']}",
                   "objective": f"least squares (soft-L1) on relative errors, mean / {MEAN_TOL} and p95 / {P95_TOL}, "
                                f"all fit cases of a route at once (those marked report weigh {REPORT_WEIGHT}), "
                                f"on CM02's closed form for equal flows",
                   "routes": {}}
-    # WAN first: a route crossing both (phone -> cloud) takes the WAN's factors.
-    for route in sorted(spec["routes"], key=lambda r: 0 if spec["routes"][r]["access"]["type"] == "wired" else 1):
+    fitted_entries = {}
+    caps = {}
+    for route in fit_order(spec):
         r = spec["routes"][route]
         cases = [c for c in spec["cases"] if c["route"] == route and c["use"] == "fit"]
         held = [c for c in spec["cases"] if c["route"] == route and c["use"] != "fit"]
         sizes = sorted({c["bytes"] for c in cases})
         t0 = time.time()
-        (lat, bw, gamma, caps), rlinks, latency = fit_route(spec, route, cases, ref, sizes)
-        entries.append(route_entry(r["through"], size_steps(sizes), lat, bw, gamma))
-        links += [{"through": g, "bandwidth_factor": float(f"{f:.5g}")} for g, f in caps.items()]
+        (lat, bw, gamma, caps), rlinks, latency = fit_route(spec, route, cases, ref, sizes, caps)
+        caps = {g: float(f"{f:.5g}") for g, f in caps.items()}
+        fitted_entries[route] = route_entry(r["through"], size_steps(sizes), lat, bw, gamma)
+        entries = [fitted_entries[n] for n in sorted(fitted_entries, key=lambda n: entry_order(spec, n))]
+        links = [{"through": g, "bandwidth_factor": f} for g, f in caps.items()]
         with tempfile.TemporaryDirectory() as tmp:
             plat = Path(tmp) / Path(spec["platform_path"]).name
             plat.symlink_to(spec["platform_path"])
@@ -336,7 +359,7 @@ def calibrate(spec, work, out_path):
         print(f"  {route}: fitted in {time.time() - t0:.0f} s; worst fitted mean error {worst[1][0]:+.1%} ({worst[0]}), "
               f"p95 {worst_p95[1][1]:+.1%} ({worst_p95[0]}); closed form vs tiersim within {gap:.1e}", file=sys.stderr)
     model = model_json(f"CM02 calibrated against ns-3 3.37 on {Path(spec['platform']).name} "
-                       f"(bench/ns3/cases.json): latency, bandwidth and TCP window by route and size", entries, links,
+                       f"({spec['cases_file']}): latency, bandwidth and TCP window by route and size", entries, links,
                        fit_record)
     Path(out_path).parent.mkdir(parents=True, exist_ok=True)
     Path(out_path).write_text(json.dumps(model, indent=2) + "\n")

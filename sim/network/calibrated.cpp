@@ -48,6 +48,22 @@ SizeFactor read_size_factor(JsonReader r, const char* what = "factor") {
   return f;
 }
 
+// A glob on link ids or a non-empty list of them (a route must cross a link matching each).
+std::vector<std::string> read_globs(JsonReader r) {
+  const char* expected = "a glob on link ids or a list of them, e.g. \"wan\" or [\"phones_*\", \"wan\"]";
+  std::vector<std::string> globs;
+  if (r.raw().is_string()) globs.push_back(r.string());
+  else if (r.raw().is_array() && !r.raw().empty())
+    for (std::size_t i = 0; i < r.array_size(); ++i) {
+      if (!r.raw()[i].is_string()) r.element(i).fail("a glob on link ids");
+      globs.push_back(r.element(i).string());
+    }
+  else r.fail(expected);
+  for (std::size_t i = 0; i < globs.size(); ++i)
+    if (globs[i].empty()) (r.raw().is_string() ? r : r.element(i)).fail(expected);
+  return globs;
+}
+
 std::vector<std::string> calibrated_names(const std::string& platform_path) {
   std::vector<std::string> names;
   const fs::path dir = fs::path(platform_path).parent_path() / "network";
@@ -73,8 +89,7 @@ NetworkModelInfo read_calibrated_model(const std::string& name, const std::strin
   for (std::size_t i = 0; i < routes.array_size(); ++i) {
     JsonReader entry = routes.element(i);
     RouteFactors f;
-    f.through = entry.at("through").string();
-    if (f.through.empty()) entry.at("through").fail("a glob on link ids, e.g. \"wan\" or \"phones_*\"");
+    f.through = read_globs(entry.at("through"));
     f.latency = entry.has("latency_factor") ? read_size_factor(entry.at("latency_factor")) : SizeFactor{};
     f.bandwidth = entry.has("bandwidth_factor") ? read_size_factor(entry.at("bandwidth_factor")) : SizeFactor{};
     if (entry.has("tcp_gamma_bytes")) {
@@ -102,6 +117,7 @@ NetworkModelInfo read_calibrated_model(const std::string& name, const std::strin
   }
   if (root.has("fit")) root.at("fit");
   root.reject_unknown_keys();
+  m.index_globs();
   return m;
 }
 

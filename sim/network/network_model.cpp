@@ -23,20 +23,34 @@ double SizeFactor::at(double bytes) const {
   return after == steps.begin() ? steps.front().second : std::prev(after)->second;
 }
 
-const RouteFactors* NetworkModelInfo::route_factors(const std::vector<simgrid::s4u::Link*>& links) const {
-  int first = -1;
-  for (const auto* link : links) {
-    auto [it, fresh] = link_entry_cache.try_emplace(link, -1);
-    if (fresh) {
-      for (std::size_t i = 0; i < routes.size(); ++i)
-        if (fnmatch(routes[i].through.c_str(), link->get_cname(), 0) == 0) {
-          it->second = static_cast<int>(i);
-          break;
-        }
-    }
-    if (it->second >= 0 && (first < 0 || it->second < first)) first = it->second;
+void NetworkModelInfo::index_globs() {
+  glob_bit.clear();
+  int bits = 0;
+  for (const auto& r : routes) {
+    glob_bit.push_back(bits);
+    bits += static_cast<int>(r.through.size());
   }
-  return first < 0 ? nullptr : &routes[static_cast<std::size_t>(first)];
+  if (bits > 64) throw InputError(fmt::format("{}: /routes: expected at most 64 globs in all, got {}", file, bits));
+  link_glob_cache.clear();
+}
+
+const RouteFactors* NetworkModelInfo::route_factors(const std::vector<simgrid::s4u::Link*>& links) const {
+  std::uint64_t crossed = 0;
+  for (const auto* link : links) {
+    auto [it, fresh] = link_glob_cache.try_emplace(link, 0);
+    if (fresh)
+      for (std::size_t i = 0; i < routes.size(); ++i)
+        for (std::size_t g = 0; g < routes[i].through.size(); ++g)
+          if (fnmatch(routes[i].through[g].c_str(), link->get_cname(), 0) == 0)
+            it->second |= std::uint64_t{1} << (glob_bit[i] + static_cast<int>(g));
+    crossed |= it->second;
+  }
+  for (std::size_t i = 0; i < routes.size(); ++i) {
+    const std::size_t n = routes[i].through.size();
+    const std::uint64_t all = (n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1) << glob_bit[i];
+    if ((crossed & all) == all) return &routes[i];
+  }
+  return nullptr;
 }
 
 std::pair<double, double> NetworkModelInfo::factors(double bytes, const std::vector<simgrid::s4u::Link*>& links) const {

@@ -7,6 +7,7 @@
 // packet-level ns-3 reference by bench/ns3/. See README.md here.
 #include <simgrid/forward.h>
 
+#include <cstdint>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -31,10 +32,11 @@ struct SizeFactor {
   double at(double bytes) const;
 };
 
-// The factors of the routes through one kind of link: the first entry of a model whose glob
-// matches the id of a link of the route applies to the whole route.
+// The factors of the routes through given kinds of link: the first entry of a model each of whose
+// globs matches the id of some link of the route applies to the whole route (["phones_*", "wan"]:
+// phone -> cloud, listed before "wan" alone and "phones_*" alone).
 struct RouteFactors {
-  std::string through;  // glob on link ids (fnmatch), e.g. "wan" or "phones_*"
+  std::vector<std::string> through;  // globs on link ids (fnmatch), e.g. {"wan"} or {"phones_*", "wan"}
   SizeFactor latency, bandwidth;
   // SimGrid's TCP window bound (network/TCP-gamma, bytes) by size for this route (has_tcp_gamma false:
   // the model's). A flow moves at most gamma / (2 x route latency), times the bandwidth factor, so
@@ -77,8 +79,11 @@ struct NetworkModelInfo {
   bool has_route_gammas() const;
   // The entry of `routes` for these links (nullptr: none matches).
   const RouteFactors* route_factors(const std::vector<simgrid::s4u::Link*>& links) const;
-  // link -> index of the first entry of `routes` matching its id (-1: none), filled as links are met.
-  mutable std::unordered_map<const simgrid::s4u::Link*, int> link_entry_cache = {};
+  // link -> the (entry, glob) pairs of `routes` its id matches, bit glob_bit[entry] + glob; filled
+  // as links are met. A route's links OR'ed together name the entries all of whose globs it crosses.
+  mutable std::unordered_map<const simgrid::s4u::Link*, std::uint64_t> link_glob_cache = {};
+  std::vector<int> glob_bit = {};  // first bit of each entry of `routes` (set by index_globs)
+  void index_globs();              // after `routes` is filled: at most 64 globs in all
 };
 
 using NetworkModels = Registry<NetworkModelInfo>;
