@@ -102,6 +102,37 @@ TEST_CASE("a route entry with several globs applies to routes crossing all of th
   CHECK(replay(dir, platform, "globs", "phone-{}", "edge-0", 1, 100000).at(0) == Approx(0.018).epsilon(1e-12));
 }
 
+// A backbone whose capacity falls with the transfers in flight, 37.5 MB/s / (1 + 0.1 x (n - 1)):
+//   5 phones x 100 kB at 0 s: 37.5 / 1.4 = 26.79 MB/s shared by 5: 0.0025 + 5e5 / 26.786e6 = 0.0211667 s
+//   the same at 10 s (the count back at 0, the capacity restored): the same times
+//   one phone x 100 kB at 20 s: its own 12.5 MB/s link binds: 0.0025 + 0.008 = 0.0105 s
+//   20 phones x 1 MB at 30 s: 37.5 / 2.9 MB/s shared by 20: 0.0025 + 2e7 x 2.9 / 37.5e6 = 1.5491667 s
+//   40 phones x 1 MB at 40 s: the decay holds up to 20 in flight, then stays: 37.5 / 2.9 MB/s shared
+//   by 40: 0.0025 + 4e7 x 2.9 / 37.5e6 = 3.0958333 s
+TEST_CASE("a link's contention decay gives the hand-computed times, stops at its range and recovers", "[network]") {
+  auto dir = testing::scratch_dir("network_contention");
+  const json model = {{"routes", {{{"through", "wan"}, {"latency_factor", 1}}}},
+                      {"links", {{{"through", "phones_backbone"}, {"contention_decay", 0.1}, {"contention_up_to", 20}}}}};
+  auto platform = platform_with_model(dir, "decay", model);
+  std::string csv = "transfer,source,destination,start_s,bytes\n";
+  int id = 0;
+  for (double t : {0.0, 10.0})
+    for (int i = 0; i < 5; ++i) csv += fmt::format("{},phone-{},edge-0,{},100000\n", id++, i, t);
+  csv += fmt::format("{},phone-0,edge-0,20,100000\n", id++);
+  for (int i = 0; i < 20; ++i) csv += fmt::format("{},phone-{},edge-0,30,1000000\n", id++, i);
+  for (int i = 0; i < 40; ++i) csv += fmt::format("{},phone-{},edge-0,40,1000000\n", id++, i);
+  testing::write_file(dir + "/t.csv", csv);
+  auto r = testing::run_cli(fmt::format("network replay {} {}/t.csv -o {}/o.csv --model decay", platform, dir, dir));
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  auto rows = testing::read_csv(dir + "/o.csv");
+  REQUIRE(rows.size() == 72);
+  for (std::size_t i = 1; i <= 10; ++i) CHECK(std::stod(rows[i].back()) == Approx(0.0211666666667).epsilon(1e-9));
+  CHECK(std::stod(rows[11].back()) == Approx(0.0105).epsilon(1e-9));
+  for (std::size_t i = 12; i < 32; ++i) CHECK(std::stod(rows[i].back()) == Approx(1.5491666666667).epsilon(1e-9));
+  for (std::size_t i = 32; i < rows.size(); ++i) CHECK(std::stod(rows[i].back()) == Approx(3.0958333333333).epsilon(1e-9));
+}
+
 TEST_CASE("analytic and SimGrid engines agree at vanishing load under a calibrated model", "[network][agreement]") {
   auto dir = testing::scratch_dir("network_agree");
   json model = kWanModel;
@@ -157,6 +188,10 @@ TEST_CASE("bad calibrated models and unknown model names are one line naming fil
       {{{{"through", {"wan", 3}}}}, "/routes/0/through/1: expected a glob on link ids"},
       {{{{"through", "wan"}}}, "/links/0/bandwidth_factor: expected a factor > 0, got -1",
        {{{"through", "wan"}, {"bandwidth_factor", -1}}}},
+      {{{{"through", "wan"}}}, "/links/0/contention_decay: expected a decay >= 0, got -0.5",
+       {{{"through", "wan"}, {"contention_decay", -0.5}}}},
+      {{{{"through", "wan"}}}, "/links/0: expected \"contention_up_to\" with \"contention_decay\"",
+       {{{"through", "wan"}, {"contention_decay", 0.1}}}},
       {{{{"through", "wan"}}}, "/links/0/through: expected a glob matching a link of the platform, got \"wifi_*\"",
        {{{"through", "wifi_*"}, {"bandwidth_factor", 2}}}},
   };

@@ -252,13 +252,24 @@ def route_links(spec, route):
 def equal_flows_time(links, latency, size, n, lat_f, bw_f, gamma, caps):
     """CM02's time for n equal transfers started together on the route (max-min shares them
     equally): latency x lat_f + size / (bw_f x min(gamma / 2 latency, capacity / flows on each link)).
-    `caps` maps link globs to capacity factors. Exact for SimGrid's CM02 with our callbacks; the fit
-    uses it and `calibrate` checks it against tiersim's replay of every fitted case."""
+    `caps` maps link globs to (capacity factor, contention decay, up to): a decayed link shared by n
+    offers capacity / (1 + decay (min(n, up to) - 1)). Exact for SimGrid's CM02 with our callbacks; the fit uses it and
+    `calibrate` checks it against tiersim's replay of every fitted case."""
     rate = gamma / (2 * latency)
     for link, bandwidth, shared in links:
-        factor = next((f for g, f in caps.items() if fnmatch.fnmatch(link, g)), 1.0)
-        rate = min(rate, bandwidth * factor / (n if shared else 1))
+        factor, decay, up_to = next((c for g, c in caps.items() if fnmatch.fnmatch(link, g)), (1.0, 0.0, 1))
+        flows = n if shared else 1
+        rate = min(rate, bandwidth * factor / (1 + decay * (min(flows, up_to) - 1)) / flows)
     return lat_f * latency + size / (bw_f * rate)
+
+
+DECAY_FLOOR = 1e-4  # the fit's lower bound: a decay that ends there is none
+
+
+def link_entries(caps):
+    return [{"through": g, "bandwidth_factor": f,
+             **({"contention_decay": d, "contention_up_to": u} if d > 1.001 * DECAY_FLOOR else {})}
+            for g, (f, d, u) in caps.items()]
 
 
 def globs(route_spec):
@@ -283,30 +294,40 @@ def entry_order(spec, route):
 def fit_route(spec, route, cases, ref, sizes, fixed_caps, starts=200):
     """Least squares on the closed form, from several starts (the objective has kinks where the
     bound changes from the window to a link): per size a latency factor, a bandwidth factor and a
-    TCP-gamma, and the capacity factors of the route's `capacity_links` (those fitted on earlier
-    routes, `fixed_caps`, stay as they are)."""
+    TCP-gamma, the capacity factors of the route's `capacity_links` and the contention decays of
+    its `decay_links` (those fitted on earlier routes, `fixed_caps`, stay as they are)."""
     from scipy.optimize import least_squares
     links, latency = route_links(spec, route)
     cap_links = spec["routes"][route].get("capacity_links", [])
-    k = len(sizes)
+    decay_links = spec["routes"][route].get("decay_links", [])
+    k, c = len(sizes), len(cap_links)
+    most = max(case["devices"] for case in cases)  # a decay holds up to the most transfers fitted on
 
     def unpack(p):
         e = np.exp(p)
-        return e[:k], e[k:2 * k], e[2 * k:3 * k], {**fixed_caps, **dict(zip(cap_links, e[3 * k:]))}
+        caps = dict(fixed_caps)
+        for g in set(cap_links) | set(decay_links):
+            f = e[3 * k + cap_links.index(g)] if g in cap_links else caps.get(g, (1.0, 0.0, 1))[0]
+            d = e[3 * k + c + decay_links.index(g)] if g in decay_links else caps.get(g, (1.0, 0.0, 1))[1]
+            u = most if g in decay_links else caps.get(g, (1.0, 0.0, 1))[2]
+            caps[g] = (f, d, u)
+        return e[:k], e[k:2 * k], e[2 * k:3 * k], caps
 
     def residual(p):
         lat, bw, gamma, caps = unpack(p)
         res = []
-        for c in cases:
-            i = sizes.index(c["bytes"])
-            t = equal_flows_time(links, latency, c["bytes"], c["devices"], lat[i], bw[i], gamma[i], caps)
-            rm, rp = ref[c["name"]]
-            w = REPORT_WEIGHT if c.get("report") else 1.0
+        for case in cases:
+            i = sizes.index(case["bytes"])
+            t = equal_flows_time(links, latency, case["bytes"], case["devices"], lat[i], bw[i], gamma[i], caps)
+            rm, rp = ref[case["name"]]
+            w = REPORT_WEIGHT if case.get("report") else 1.0
             res += [w * (t - rm) / rm / MEAN_TOL, w * (t - rp) / rp / P95_TOL]
-        return np.array(res + [PRIOR * math.log(f) for f in list(bw) + [caps[g] for g in cap_links]])
+        return np.array(res + [PRIOR * math.log(f) for f in list(bw) + [caps[g][0] for g in cap_links]])
 
-    lo = [math.log(0.01)] * k + [math.log(0.05)] * k + [math.log(1e3)] * k + [math.log(0.1)] * len(cap_links)
-    hi = [math.log(100.0)] * k + [math.log(20.0)] * k + [math.log(1e9)] * k + [math.log(10.0)] * len(cap_links)
+    lo = ([math.log(0.01)] * k + [math.log(0.05)] * k + [math.log(1e3)] * k + [math.log(0.1)] * c
+          + [math.log(DECAY_FLOOR)] * len(decay_links))
+    hi = ([math.log(100.0)] * k + [math.log(20.0)] * k + [math.log(1e9)] * k + [math.log(10.0)] * c
+          + [math.log(10.0)] * len(decay_links))
     rng = np.random.default_rng(0)
     best = None
     for _ in range(starts):
@@ -335,10 +356,10 @@ def calibrate(spec, work, out_path):
         sizes = sorted({c["bytes"] for c in cases})
         t0 = time.time()
         (lat, bw, gamma, caps), rlinks, latency = fit_route(spec, route, cases, ref, sizes, caps)
-        caps = {g: float(f"{f:.5g}") for g, f in caps.items()}
+        caps = {g: (float(f"{f:.5g}"), float(f"{d:.5g}"), u) for g, (f, d, u) in caps.items()}
         fitted_entries[route] = route_entry(r["through"], size_steps(sizes), lat, bw, gamma)
         entries = [fitted_entries[n] for n in sorted(fitted_entries, key=lambda n: entry_order(spec, n))]
-        links = [{"through": g, "bandwidth_factor": f} for g, f in caps.items()]
+        links = link_entries(caps)
         with tempfile.TemporaryDirectory() as tmp:
             plat = Path(tmp) / Path(spec["platform_path"]).name
             plat.symlink_to(spec["platform_path"])

@@ -102,15 +102,30 @@ NetworkModelInfo read_calibrated_model(const std::string& name, const std::strin
   }
   if (root.has("links")) {
     JsonReader links = root.at("links");
-    if (!links.raw().is_array()) links.fail("a list of {\"through\": glob, \"bandwidth_factor\": factor}");
+    if (!links.raw().is_array())
+      links.fail("a list of {\"through\": glob, \"bandwidth_factor\": factor, \"contention_decay\": decay}");
     for (std::size_t i = 0; i < links.array_size(); ++i) {
       JsonReader entry = links.element(i);
       LinkCapacity c;
       c.through = entry.at("through").string();
       if (c.through.empty()) entry.at("through").fail("a glob on link ids, e.g. \"phones_backbone\"");
-      c.factor = entry.at("bandwidth_factor").number();
+      c.factor = entry.has("bandwidth_factor") ? entry.at("bandwidth_factor").number() : 1.0;
       if (!(c.factor > 0) || !std::isfinite(c.factor))
         entry.at("bandwidth_factor").fail(fmt::format("a factor > 0, got {}", c.factor));
+      if (entry.has("contention_decay")) {
+        c.contention_decay = entry.at("contention_decay").number();
+        if (!(c.contention_decay >= 0) || !std::isfinite(c.contention_decay))
+          entry.at("contention_decay").fail(fmt::format("a decay >= 0, got {}", c.contention_decay));
+        if (c.contention_decay > 0 && !m.contention) m.contention = std::make_shared<LinkContention>();
+      }
+      if (c.contention_decay > 0) {
+        if (!entry.has("contention_up_to"))
+          entry.fail("\"contention_up_to\" with \"contention_decay\": the most transfers in flight the decay holds for "
+                     "(the range it was fitted on)");
+        c.contention_up_to = static_cast<int>(entry.at("contention_up_to").number_in(1, 1e6));
+      } else if (entry.has("contention_up_to")) {
+        entry.at("contention_up_to");  // read: meaningful only with a decay
+      }
       entry.reject_unknown_keys();
       m.links.push_back(std::move(c));
     }

@@ -87,6 +87,16 @@ double NetworkModelInfo::transfer_time(const RouteInfo& route, double bytes) con
   return latency + bytes / (rate * bw_factor);
 }
 
+// The links with a contention decay: watched through the comm signals, once per process.
+static void install_contention(const NetworkModelInfo& model, simgrid::s4u::Engine& engine) {
+  if (!model.contention) return;
+  for (const auto& l : model.links)
+    if (l.contention_decay > 0)
+      for (auto* link : engine.get_all_links())
+        if (fnmatch(l.through.c_str(), link->get_cname(), 0) == 0) model.contention->watch(link, l.contention_decay, l.contention_up_to);
+  model.contention->connect();
+}
+
 void install_network_factors(const NetworkModelInfo& model, simgrid::s4u::Engine& engine) {
   for (std::size_t i = 0; i < model.links.size(); ++i) {
     int matched = 0;
@@ -99,7 +109,8 @@ void install_network_factors(const NetworkModelInfo& model, simgrid::s4u::Engine
       throw InputError(fmt::format("{}: /links/{}/through: expected a glob matching a link of the platform, got \"{}\"",
                                    model.file, i, model.links[i].through));
   }
-  if (model.routes.empty()) return;
+  install_contention(model, engine);
+  if (model.routes.empty() && !model.contention) return;
   auto* network = engine.get_netzone_root()->get_network_model();
   const NetworkModelInfo* m = &model;  // outlives the engine's runs: the session keeps it
   network->set_lat_factor_cb([m](double size, const simgrid::s4u::Host*, const simgrid::s4u::Host*,
@@ -107,22 +118,16 @@ void install_network_factors(const NetworkModelInfo& model, simgrid::s4u::Engine
                                  const std::unordered_set<simgrid::s4u::NetZone*>&) {
     return m->factors(size, links).first;
   });
-  if (!model.has_route_gammas()) {
-    network->set_bw_factor_cb([m](double size, const simgrid::s4u::Host*, const simgrid::s4u::Host*,
-                                  const std::vector<simgrid::s4u::Link*>& links,
-                                  const std::unordered_set<simgrid::s4u::NetZone*>&) {
-      return m->factors(size, links).second;
-    });
-    return;
-  }
-  // SimGrid 3.32 has one TCP-gamma, read as each comm starts (NetworkCm02Model::communicate asks for
-  // the bandwidth factor, then bounds the flow by network/TCP-gamma). Setting it from the factor
-  // callback gives each transfer its route's gamma; the engine agreement and hand-computed replay
-  // tests (tests/test_network.cpp) fail if a SimGrid release changes that order.
-  network->set_bw_factor_cb([m](double size, const simgrid::s4u::Host*, const simgrid::s4u::Host*,
-                                const std::vector<simgrid::s4u::Link*>& links,
-                                const std::unordered_set<simgrid::s4u::NetZone*>&) {
-    simgrid::config::set_value("network/TCP-gamma", m->gamma(size, links));
+  // CM02 asks for the bandwidth factor once per comm it starts, right before it bounds the flow by
+  // network/TCP-gamma (SimGrid 3.32 has one, read there): the callback sets it to the route's window
+  // for this size, and counts the transfer on the links with contention. The engine agreement and
+  // hand-computed replay tests (tests/test_network.cpp) fail if a SimGrid release changes that order.
+  const bool gammas = model.has_route_gammas();
+  network->set_bw_factor_cb([m, gammas](double size, const simgrid::s4u::Host* from, const simgrid::s4u::Host* to,
+                                        const std::vector<simgrid::s4u::Link*>& links,
+                                        const std::unordered_set<simgrid::s4u::NetZone*>&) {
+    if (gammas) simgrid::config::set_value("network/TCP-gamma", m->gamma(size, links));
+    if (m->contention) m->contention->started(from, to);
     return m->factors(size, links).second;
   });
 }

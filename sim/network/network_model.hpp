@@ -8,12 +8,14 @@
 #include <simgrid/forward.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "core/registry.hpp"
+#include "network/contention.hpp"
 
 namespace tiersim {
 
@@ -51,6 +53,8 @@ struct RouteFactors {
 struct LinkCapacity {
   std::string through;
   double factor = 1.0;
+  double contention_decay = 0;  // > 0: the capacity falls with the transfers in flight (contention.hpp)
+  int contention_up_to = 0;     // ... up to this many in flight (the range it was fitted on), then stays
 };
 
 struct NetworkModelInfo {
@@ -65,6 +69,9 @@ struct NetworkModelInfo {
   // and bandwidth factor callbacks (NetworkModelIntf, 3.32); routes that match no entry keep 1.
   std::vector<RouteFactors> routes = {};
   std::vector<LinkCapacity> links = {};
+  // The links with a contention decay, watched once the platform is loaded (shared by the copies
+  // of this model: the signals it connects outlive them).
+  std::shared_ptr<LinkContention> contention = {};
   std::string file = {};  // the JSON a calibrated model was read from
 
   // The factors SimGrid applies to a transfer of `bytes` over these links: {latency, bandwidth}.

@@ -26,7 +26,8 @@ def step(steps, size):
 def test_the_fits_closed_form_is_what_tiersim_replays(cases_file):
     spec = crosscheck.load_cases(ROOT / "bench" / "ns3" / cases_file)
     model = json.loads((ROOT / "platforms" / "network" / f"{spec['model']}.json").read_text())
-    caps = {l["through"]: l["bandwidth_factor"] for l in model.get("links", [])}
+    caps = {l["through"]: (l.get("bandwidth_factor", 1.0), l.get("contention_decay", 0.0), l.get("contention_up_to", 1))
+            for l in model.get("links", [])}
     cases = [c for c in spec["cases"] if "poisson_hz" not in c]
     sim, _ = crosscheck.replay(spec, cases, spec["model"])
     checked = 0
