@@ -4,9 +4,9 @@
 #include <simgrid/kernel/resource/NetworkModelIntf.hpp>
 #include <simgrid/s4u/Engine.hpp>
 #include <simgrid/s4u/Host.hpp>
-#include <xbt/config.hpp>
 #include <simgrid/s4u/Link.hpp>
 #include <simgrid/s4u/NetZone.hpp>
+#include <xbt/config.hpp>
 
 #include <fmt/format.h>
 
@@ -60,10 +60,15 @@ std::pair<double, double> NetworkModelInfo::factors(double bytes, const std::vec
   return {r->latency.at(bytes), r->bandwidth.at(bytes)};
 }
 
-double NetworkModelInfo::capacity_factor(const simgrid::s4u::Link& link) const {
+const LinkCapacity* NetworkModelInfo::link_entry(const simgrid::s4u::Link& link) const {
   for (const auto& l : links)
-    if (fnmatch(l.through.c_str(), link.get_cname(), 0) == 0) return l.factor;
-  return 1.0;
+    if (fnmatch(l.through.c_str(), link.get_cname(), 0) == 0) return &l;
+  return nullptr;
+}
+
+double NetworkModelInfo::capacity_factor(const simgrid::s4u::Link& link) const {
+  const LinkCapacity* l = link_entry(link);
+  return l ? l->factor : 1.0;
 }
 
 double NetworkModelInfo::gamma(double bytes, const std::vector<simgrid::s4u::Link*>& links) const {
@@ -87,29 +92,26 @@ double NetworkModelInfo::transfer_time(const RouteInfo& route, double bytes) con
   return latency + bytes / (rate * bw_factor);
 }
 
-// The links with a contention decay: watched through the comm signals, once per process.
-static void install_contention(const NetworkModelInfo& model, simgrid::s4u::Engine& engine) {
-  if (!model.contention) return;
-  for (const auto& l : model.links)
-    if (l.contention_decay > 0)
-      for (auto* link : engine.get_all_links())
-        if (fnmatch(l.through.c_str(), link->get_cname(), 0) == 0) model.contention->watch(link, l.contention_decay, l.contention_up_to);
-  model.contention->connect();
+// A calibrated model's `links`: every link takes the first entry matching it, its capacity factor
+// and its contention decay if any; an entry matching no link is refused.
+static void scale_links(const NetworkModelInfo& model, simgrid::s4u::Engine& engine) {
+  const auto all = engine.get_all_links();
+  for (std::size_t i = 0; i < model.links.size(); ++i)
+    if (std::none_of(all.begin(), all.end(), [&](const simgrid::s4u::Link* link) {
+          return fnmatch(model.links[i].through.c_str(), link->get_cname(), 0) == 0;
+        }))
+      throw InputError(fmt::format("{}: /links/{}/through: expected a glob matching a link of the platform, got \"{}\"",
+                                   model.file, i, model.links[i].through));
+  for (auto* link : all)
+    if (const LinkCapacity* l = model.link_entry(*link)) {
+      link->set_bandwidth(link->get_bandwidth() * l->factor);
+      if (l->contention_decay > 0) model.contention->watch(link, l->contention_decay, l->contention_up_to);
+    }
+  if (model.contention) model.contention->connect();
 }
 
 void install_network_factors(const NetworkModelInfo& model, simgrid::s4u::Engine& engine) {
-  for (std::size_t i = 0; i < model.links.size(); ++i) {
-    int matched = 0;
-    for (auto* link : engine.get_all_links())
-      if (fnmatch(model.links[i].through.c_str(), link->get_cname(), 0) == 0) {
-        link->set_bandwidth(link->get_bandwidth() * model.links[i].factor);
-        ++matched;
-      }
-    if (matched == 0)
-      throw InputError(fmt::format("{}: /links/{}/through: expected a glob matching a link of the platform, got \"{}\"",
-                                   model.file, i, model.links[i].through));
-  }
-  install_contention(model, engine);
+  if (!model.links.empty()) scale_links(model, engine);
   if (model.routes.empty() && !model.contention) return;
   auto* network = engine.get_netzone_root()->get_network_model();
   const NetworkModelInfo* m = &model;  // outlives the engine's runs: the session keeps it

@@ -79,7 +79,8 @@ struct NetworkModelInfo {
   std::pair<double, double> factors(double bytes, const std::vector<simgrid::s4u::Link*>& links) const;
   // Time of one transfer alone on its route (no contention): what the analytic engine uses.
   double transfer_time(const RouteInfo& route, double bytes) const;
-  // The capacity factor of `links` for this link (1: none matches).
+  // The first entry of `links` matching this link (nullptr: none), and its capacity factor (1: none).
+  const LinkCapacity* link_entry(const simgrid::s4u::Link& link) const;
   double capacity_factor(const simgrid::s4u::Link& link) const;
   // The TCP-gamma (bytes) of a transfer of `bytes` over these links: its route's, else the model's.
   double gamma(double bytes, const std::vector<simgrid::s4u::Link*>& links) const;
