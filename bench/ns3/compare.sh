@@ -40,4 +40,7 @@ for cases in "${files[@]}"; do
   echo "== $(basename "$cases"): $(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["platform"])' "$cases")"
   /usr/bin/python3 "$here/crosscheck.py" reference "$cases" --work "$dir"
   /usr/bin/python3 "$here/crosscheck.py" compare "$cases" --work "$dir" "${options[@]}"
+  models=()
+  for ((i = 0; i < ${#options[@]}; i++)); do [ "${options[$i]}" = --models ] && models=(--models "${options[$((i + 1))]}"); done
+  /usr/bin/python3 "$here/crosscheck.py" figure "$cases" --work "$dir" "${models[@]}" --out "$dir/crosscheck.png"
 done

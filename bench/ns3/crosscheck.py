@@ -4,6 +4,7 @@
   crosscheck.py reference CASES.json --work DIR      run ns-3 on every case (cached by input hash)
   crosscheck.py compare   CASES.json --work DIR [--models CM02,LV08,NAME]
   crosscheck.py calibrate CASES.json --work DIR [--out platforms/network/NAME.json]
+  crosscheck.py figure    CASES.json --work DIR [--models ...] [--out PNG]
 
 CASES.json (bench/ns3/cases.json) names a tiersim platform, the routes to test (hosts, the glob of
 the links a calibrated model's entry matches, the ns-3 access: a WiFi cell or wired) and the cases:
@@ -421,14 +422,58 @@ def compare(spec, work, models, only_report):
     print("worst mean error: " + ", ".join(f"{m} {worst[m][0]:+.1%} ({worst[m][1]})" for m in models))
 
 
+# ---- figure --------------------------------------------------------------------------------
+
+def figure(spec, work, models, out):
+    """tiersim's mean transfer time against ns-3's, every case, one marker per model (filled: fit
+    cases; open: held out), log-log with the diagonal and the issue's 10 % band."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    ref = reference_stats(spec, work)
+    cases = spec["cases"]
+    fig, ax = plt.subplots(figsize=(6.4, 5.6))
+    styles = {"CM02": ("tab:red", "s"), "LV08": ("tab:orange", "^")}
+    lo, hi = float("inf"), 0.0
+    for m in models:
+        sim, _ = replay(spec, cases, m)
+        colour, marker = styles.get(m, ("tab:blue", "o"))
+        for use, filled in (("fit", True), ("held_out", False)):
+            xs = [ref[c["name"]][0] * 1e3 for c in cases if c["use"] == use]
+            ys = [stats(sim[c["name"]])[0] * 1e3 for c in cases if c["use"] == use]
+            if not xs:
+                continue
+            lo, hi = min(lo, *xs, *ys), max(hi, *xs, *ys)
+            ax.scatter(xs, ys, s=22, marker=marker, edgecolors=colour, linewidths=1.0,
+                       facecolors=colour if filled else "none", alpha=0.85, label=m if filled else None)
+    ax.scatter([], [], s=22, marker="o", edgecolors="black", facecolors="none", label="open: held-out cases")
+    grid = np.geomspace(lo / 1.5, hi * 1.5, 50)
+    ax.plot(grid, grid, color="black", linewidth=0.8)
+    ax.fill_between(grid, grid * 0.9, grid * 1.1, color="grey", alpha=0.25, label="within 10 %")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(grid[0], grid[-1])
+    ax.set_ylim(grid[0], grid[-1])
+    ax.set_xlabel("ns-3 3.37, mean transfer time (ms)")
+    ax.set_ylabel("tiersim, mean transfer time (ms)")
+    ax.set_title(f"{Path(spec['platform']).name}: {len(cases)} cases, {len(spec['routes'])} routes")
+    ax.grid(True, which="major", linewidth=0.4, alpha=0.5)
+    ax.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=130)
+    print(f"wrote {out}", file=sys.stderr)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=["reference", "compare", "calibrate"])
+    ap.add_argument("command", choices=["reference", "compare", "calibrate", "figure"])
     ap.add_argument("cases")
     ap.add_argument("--work", required=True, help="folder for each case's inputs and the ns-3 results (cached)")
     ap.add_argument("--models", help="comma-separated network models to compare (default: CM02, LV08 and the "
                                      "cases file's calibrated model)")
-    ap.add_argument("--out", help="calibrate: the model file to write (default <platform folder>/network/<model>.json)")
+    ap.add_argument("--out", help="calibrate: the model file to write (default <platform folder>/network/<model>.json); "
+                                  "figure: the PNG")
     ap.add_argument("--all", action="store_true", help="compare: every case, not only those marked report")
     ap.add_argument("--only", help="reference: comma-separated case names")
     a = ap.parse_args()
@@ -440,7 +485,10 @@ def main():
         calibrate(spec, a.work, out)
     else:
         models = a.models.split(",") if a.models else ["CM02", "LV08", spec["model"]]
-        compare(spec, a.work, models, not a.all)
+        if a.command == "figure":
+            figure(spec, a.work, models, a.out or Path(a.work) / "crosscheck.png")
+        else:
+            compare(spec, a.work, models, not a.all)
 
 
 if __name__ == "__main__":
