@@ -1,8 +1,9 @@
 #!/bin/bash
 # Packet-level cross-check of tiersim's network models (issue #14): builds the ns-3 3.37 reference
 # (installing Debian's libns3-dev on demand: the quickstart and the tests do not need it), runs it
-# on every case of bench/ns3/cases.json (WiFi platform) and bench/ns3/lte_cases.json (LTE platform),
-# cached in WORK by input hash, replays the same transfers through tiersim with each model, and
+# on every case of bench/ns3/cases.json (WiFi platform) and bench/ns3/lte_cases.json (LTE platform)
+# and of the variants a cases file declares ("variants": a model name and TCP settings, e.g. one
+# connection per device), cached in WORK by input hash, replays the same transfers through tiersim with each model, and
 # prints per case ns-3's and tiersim's mean and p95 completion times, the relative errors and both
 # wall times; each table ends with the worst mean error.
 #
@@ -35,12 +36,16 @@ if [ ! -x "$ref" ] || [ "$here/ns3_reference.cpp" -nt "$ref" ]; then
     -lns3-applications -lns3-internet -lns3-mobility -lns3-network -lns3-core
 fi
 export NS3_REFERENCE="$ref"
+models=()
+for ((i = 0; i < ${#options[@]}; i++)); do [ "${options[$i]}" = --models ] && models=(--models "${options[$((i + 1))]}"); done
 for cases in "${files[@]}"; do
-  dir="$work/$(basename "$cases" .json)"
-  echo "== $(basename "$cases"): $(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["platform"])' "$cases")"
-  /usr/bin/python3 "$here/crosscheck.py" reference "$cases" --work "$dir"
-  /usr/bin/python3 "$here/crosscheck.py" compare "$cases" --work "$dir" "${options[@]}"
-  models=()
-  for ((i = 0; i < ${#options[@]}; i++)); do [ "${options[$i]}" = --models ] && models=(--models "${options[$((i + 1))]}"); done
-  /usr/bin/python3 "$here/crosscheck.py" figure "$cases" --work "$dir" "${models[@]}" --out "$dir/crosscheck.png"
+  # The cases as written, then each of their variants.
+  for variant in "" $(/usr/bin/python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1])).get("variants", {})))' "$cases"); do
+    dir="$work/$(basename "$cases" .json)${variant:+-$variant}"
+    select=(${variant:+--variant "$variant"})
+    echo "== $(basename "$cases")${variant:+, variant $variant}: $(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["platform"])' "$cases")"
+    /usr/bin/python3 "$here/crosscheck.py" reference "$cases" --work "$dir" "${select[@]}"
+    /usr/bin/python3 "$here/crosscheck.py" compare "$cases" --work "$dir" "${select[@]}" "${options[@]}"
+    /usr/bin/python3 "$here/crosscheck.py" figure "$cases" --work "$dir" "${select[@]}" "${models[@]}" --out "$dir/crosscheck.png"
+  done
 done

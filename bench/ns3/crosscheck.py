@@ -48,11 +48,19 @@ def fail(msg):
     sys.exit(2)
 
 
-def load_cases(path):
+def load_cases(path, variant=None):
+    """The cases file, with a variant's settings (its model name and TCP settings) if one is named."""
     cases_file = Path(path)
     spec = json.loads(cases_file.read_text())
     spec["platform_path"] = (cases_file.parent / spec["platform"]).resolve()
     spec["cases_file"] = f"bench/ns3/{cases_file.name}"
+    if variant:
+        variants = spec.get("variants", {})
+        if variant not in variants:
+            fail(f"{path}: /variants: no variant '{variant}' (expected one of: {', '.join(variants) or 'none'})")
+        spec["model"] = variants[variant]["model"]
+        spec["tcp"] = {**spec["tcp"], **variants[variant].get("tcp", {})}
+        spec["cases_file"] += f", variant {variant}"
     for i, c in enumerate(spec["cases"]):
         if c["route"] not in spec["routes"]:
             fail(f"{path}: /cases/{i}/route: unknown route '{c['route']}' (expected one of: {', '.join(spec['routes'])})")
@@ -476,8 +484,9 @@ def main():
                                   "figure: the PNG")
     ap.add_argument("--all", action="store_true", help="compare: every case, not only those marked report")
     ap.add_argument("--only", help="reference: comma-separated case names")
+    ap.add_argument("--variant", help="a variant of the cases file (its \"variants\": model name and TCP settings)")
     a = ap.parse_args()
-    spec = load_cases(a.cases)
+    spec = load_cases(a.cases, a.variant)
     if a.command == "reference":
         run_reference(spec, a.work, a.only.split(",") if a.only else None)
     elif a.command == "calibrate":

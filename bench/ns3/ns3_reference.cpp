@@ -32,6 +32,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <deque>
 #include <fstream>
 #include <iostream>
 #include <limits>
@@ -83,6 +84,9 @@ struct Scenario {
   int segment_bytes = 1448, initial_cwnd = 10;
   double buffer_bytes = 4194304;
   double min_rto_ms = 1000;  // ns-3's default (RFC 6298); Linux uses 200 ms (TCP_RTO_MIN, include/net/tcp.h)
+  // "per_transfer": each transfer opens its own connection (its handshake is part of its time);
+  // "per_device": one connection per device, opened during the warm-up, carries its transfers in turn.
+  bool connection_per_device = false;
   double stop_s = 600;
 };
 
@@ -238,7 +242,7 @@ Scenario read_scenario(const std::string& file) {
   s.devices = root.integer("devices", 1, 100000, "a device count, 1 to 100000");
   if (j.contains("tcp")) {
     Reader tcp = root.child("tcp");
-    tcp.only({"variant", "segment_bytes", "initial_cwnd", "buffer_bytes", "min_rto_ms"});
+    tcp.only({"variant", "segment_bytes", "initial_cwnd", "buffer_bytes", "min_rto_ms", "connection"});
     if (j["tcp"].contains("variant")) {
       s.tcp_variant = "ns3::" + tcp.string("variant", "a TCP variant");
       TypeId tid;
@@ -249,6 +253,12 @@ Scenario read_scenario(const std::string& file) {
     s.initial_cwnd = static_cast<int>(tcp.number_or("initial_cwnd", s.initial_cwnd, 1, 100, "segments, 1 to 100"));
     s.buffer_bytes = tcp.number_or("buffer_bytes", s.buffer_bytes, 1e4, 1e9, "bytes, 1e4 to 1e9");
     s.min_rto_ms = tcp.number_or("min_rto_ms", s.min_rto_ms, 1, 60000, "milliseconds, 1 to 60000");
+    if (j["tcp"].contains("connection")) {
+      const std::string c = tcp.string("connection", "\"per_transfer\" or \"per_device\"");
+      if (c != "per_transfer" && c != "per_device")
+        tcp.fail("connection", "expected \"per_transfer\" or \"per_device\", got '" + c + "'");
+      s.connection_per_device = c == "per_device";
+    }
   }
   s.stop_s = root.number_or("stop_s", s.stop_s, 0.001, 1e6, "seconds");
   return s;
@@ -420,6 +430,41 @@ std::string rate(double bps) {
   return s.str();
 }
 
+// One device's connection when transfers share it: opened during the warm-up; each transfer
+// queues its bytes behind the previous ones and ends when the destination has received them all.
+struct DeviceConnection {
+  Ptr<Socket> socket;
+  uint64_t pending = 0;   // bytes queued, not yet handed to TCP
+  uint64_t queued = 0;    // bytes queued in all
+  uint64_t received = 0;  // bytes the destination received
+  std::deque<std::pair<Transfer*, uint64_t>> ends;  // a transfer and the byte count it ends at
+
+  void push() {  // hands TCP what its buffer takes
+    while (pending > 0) {
+      const uint32_t room = socket->GetTxAvailable();
+      if (room == 0) return;
+      const uint32_t n = static_cast<uint32_t>(std::min<uint64_t>({pending, room, 65536}));
+      if (socket->Send(Create<Packet>(n)) < 0) return;
+      pending -= n;
+    }
+  }
+  void start(Transfer* t) {
+    pending += static_cast<uint64_t>(t->bytes);
+    queued += static_cast<uint64_t>(t->bytes);
+    ends.emplace_back(t, queued);
+    push();
+  }
+  void delivered(uint32_t bytes) {
+    received += bytes;
+    while (!ends.empty() && received >= ends.front().second) {
+      Transfer* t = ends.front().first;
+      t->end_s = Simulator::Now().GetSeconds() - t->offset_s;
+      ends.pop_front();
+      if (--*t->unfinished == 0) Simulator::Stop();  // see the per-transfer sink
+    }
+  }
+};
+
 int run(const std::string& scenario_file, const std::string& transfers_file, const std::string& out_file) {
   const Scenario s = read_scenario(scenario_file);
   std::vector<Transfer> transfers = read_transfers(transfers_file, s.devices);
@@ -495,7 +540,32 @@ int run(const std::string& scenario_file, const std::string& transfers_file, con
   const double t0 = warm_up(s, sources, destination, destination_ip);
   if (transfers.size() > 60000) throw BadInput(transfers_file + ": more than 60000 transfers (one port each)");
   std::size_t unfinished = transfers.size();
-  for (std::size_t i = 0; i < transfers.size(); ++i) {
+  std::vector<DeviceConnection> connections(s.connection_per_device ? s.devices : 0);
+  if (s.connection_per_device) {
+    // One port per device; the connections open after the warm-up's echoes, before t0.
+    for (int d = 0; d < s.devices; ++d) {
+      const uint16_t port = static_cast<uint16_t>(1024 + d);
+      PacketSinkHelper sink("ns3::TcpSocketFactory", InetSocketAddress(Ipv4Address::GetAny(), port));
+      ApplicationContainer sink_app = sink.Install(destination);
+      DeviceConnection* c = &connections[static_cast<std::size_t>(d)];
+      sink_app.Get(0)->TraceConnectWithoutContext(
+          "Rx", MakeBoundCallback(+[](DeviceConnection* conn, Ptr<const Packet> p, const Address&) { conn->delivered(p->GetSize()); }, c));
+      sink_app.Start(Seconds(0));
+      c->socket = Socket::CreateSocket(sources.Get(radio ? d : 0), TcpSocketFactory::GetTypeId());
+      c->socket->SetSendCallback(MakeBoundCallback(+[](DeviceConnection* conn, Ptr<Socket>, uint32_t) { conn->push(); }, c));
+      Simulator::Schedule(Seconds(t0 - 0.3), [c, destination_ip, port] {
+        c->socket->Connect(InetSocketAddress(destination_ip, port));
+      });
+    }
+    for (auto& t : transfers) {
+      t.offset_s = t0;
+      t.unfinished = &unfinished;
+      Transfer* tp = &t;
+      DeviceConnection* c = &connections[static_cast<std::size_t>(t.device)];
+      Simulator::Schedule(Seconds(t0 + t.start_s), [c, tp] { c->start(tp); });
+    }
+  }
+  for (std::size_t i = 0; i < transfers.size() && !s.connection_per_device; ++i) {
     const uint16_t port = static_cast<uint16_t>(1024 + i);
     PacketSinkHelper sink("ns3::TcpSocketFactory", InetSocketAddress(Ipv4Address::GetAny(), port));
     ApplicationContainer sink_app = sink.Install(destination);

@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench" / "ns3"))
 import crosscheck  # noqa: E402
 
-CASE_FILES = ["cases.json", "lte_cases.json"]
+# Every shipped calibrated model: one per cases file (a file's variants would add theirs).
+CASE_FILES = [("cases.json", None), ("lte_cases.json", None)]
 
 
 def step(steps, size):
@@ -22,9 +23,9 @@ def step(steps, size):
     return [v for s, v in steps if s <= size][-1]
 
 
-@pytest.mark.parametrize("cases_file", CASE_FILES)
-def test_the_fits_closed_form_is_what_tiersim_replays(cases_file):
-    spec = crosscheck.load_cases(ROOT / "bench" / "ns3" / cases_file)
+@pytest.mark.parametrize("cases_file,variant", CASE_FILES)
+def test_the_fits_closed_form_is_what_tiersim_replays(cases_file, variant):
+    spec = crosscheck.load_cases(ROOT / "bench" / "ns3" / cases_file, variant)
     model = json.loads((ROOT / "platforms" / "network" / f"{spec['model']}.json").read_text())
     caps = {l["through"]: (l.get("bandwidth_factor", 1.0), l.get("contention_decay", 0.0), l.get("contention_up_to", 1))
             for l in model.get("links", [])}
