@@ -28,12 +28,6 @@ void LinkContention::connect() {
   });
 }
 
-int LinkContention::active(const sg4::Link* link) const {
-  for (const auto& w : links_)
-    if (w.link == link) return w.active;
-  return 0;
-}
-
 const std::vector<int>& LinkContention::crossed(const sg4::Host* from, const sg4::Host* to) {
   auto [it, fresh] = routes_[from].try_emplace(to);
   if (fresh) {
@@ -46,16 +40,19 @@ const std::vector<int>& LinkContention::crossed(const sg4::Host* from, const sg4
   return it->second;
 }
 
+// The transfers the decay counts: 1 with none in flight, at most up_to.
+static int counted(int active, int up_to) { return std::clamp(active, 1, std::max(up_to, 1)); }
+
 void LinkContention::set_capacity(Watched& w) const {
-  const int n = std::clamp(w.active, 1, std::max(w.up_to, 1));
-  w.link->set_bandwidth(w.capacity / (1.0 + w.decay * (n - 1)));
+  w.link->set_bandwidth(w.capacity / (1.0 + w.decay * (counted(w.active, w.up_to) - 1)));
 }
 
 void LinkContention::started(const sg4::Host* from, const sg4::Host* to) {
   for (int i : crossed(from, to)) {
     Watched& w = links_[static_cast<std::size_t>(i)];
-    if (w.active++ == 0) w.capacity = w.link->get_bandwidth();  // none in flight: the full capacity
-    if (w.active > 1) set_capacity(w);
+    if (w.active == 0) w.capacity = w.link->get_bandwidth();  // none in flight: the full capacity
+    const int before = counted(w.active++, w.up_to);
+    if (counted(w.active, w.up_to) != before) set_capacity(w);  // beyond up_to nothing changes
   }
 }
 
@@ -65,8 +62,8 @@ void LinkContention::completed(const sg4::Comm& comm) {
   for (int i : crossed(from, to)) {
     Watched& w = links_[static_cast<std::size_t>(i)];
     if (w.active == 0) continue;  // ended before CM02 started it (cancelled): never counted
-    --w.active;
-    set_capacity(w);
+    const int before = counted(w.active--, w.up_to);
+    if (counted(w.active, w.up_to) != before) set_capacity(w);
   }
 }
 

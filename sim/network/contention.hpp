@@ -27,8 +27,6 @@ class LinkContention {
   void connect();
   // A transfer from `from` to `to` starts (from the network model's bandwidth-factor callback).
   void started(const simgrid::s4u::Host* from, const simgrid::s4u::Host* to);
-  // The transfers in flight on a watched link (for tests and traces).
-  int active(const simgrid::s4u::Link* link) const;
 
  private:
   struct Watched {

@@ -4,7 +4,6 @@ The calibration fits on a closed form of CM02 for equal flows started together; 
 that premise against tiersim's own replay under the shipped calibrated models, and that the
 cross-check's Poisson cases take tiersim's arrival times."""
 import json
-import os
 import sys
 from pathlib import Path
 
