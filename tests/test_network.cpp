@@ -167,6 +167,29 @@ TEST_CASE("analytic and SimGrid engines agree at vanishing load under a calibrat
   }
 }
 
+// A calibrated model names the platform it was fitted on: used with another platform file of the
+// same folder, the run goes on with one warning line.
+TEST_CASE("a calibrated model used on a platform it was not fitted on is a warning", "[network]") {
+  auto dir = testing::scratch_dir("network_other_platform");
+  std::filesystem::create_directories(dir + "/network");
+  std::filesystem::copy_file(source_path("platforms/network/wifi_edge_cloud_ns3.json"), dir + "/network/wifi_edge_cloud_ns3.json");
+  for (const std::string name : {"wifi_edge_cloud.xml", "other.xml"}) {
+    std::filesystem::copy_file(source_path("platforms/wifi_edge_cloud.xml"), dir + "/" + name);
+    json config = testing::read_json(source_path("experiments/quickstart.json"));
+    config["trace"] = source_path("traces/sst2_bert12.csv");
+    config["profile"] = source_path("traces/sst2_bert12.profile.json");
+    config["platform"] = dir + "/" + name;
+    config["simulation"]["network_model"] = "wifi_edge_cloud_ns3";
+    auto r = testing::run_cli("validate " + testing::write_config(dir, config));
+    INFO(r.err);
+    CHECK(r.status == 0);
+    const std::string warning = fmt::format(
+        "tiersim: warning: {}/network/wifi_edge_cloud_ns3.json: network model wifi_edge_cloud_ns3 was fitted on "
+        "wifi_edge_cloud.xml, not on other.xml: its factors describe another platform's links\n", dir);
+    CHECK((r.err.find(warning) != std::string::npos) == (name == "other.xml"));
+  }
+}
+
 TEST_CASE("bad calibrated models and unknown model names are one line naming file and JSON path", "[network][bad_input]") {
   auto dir = testing::scratch_dir("network_bad");
   struct Bad {

@@ -220,8 +220,8 @@ def size_steps(sizes):
     return [0.0] + [math.sqrt(a * b) for a, b in zip(sizes, sizes[1:])]
 
 
-def model_json(summary, entries, links=(), fit=None):
-    model = {"summary": summary, "routes": entries}
+def model_json(summary, entries, links=(), fit=None, platform=None):
+    model = {"summary": summary, **({"platform": platform} if platform else {}), "routes": entries}
     if links:
         model["links"] = list(links)
     if fit:
@@ -315,7 +315,7 @@ def fit_route(spec, route, cases, ref, sizes, fixed_caps, starts=200):
     def unpack(p):
         e = np.exp(p)
         caps = dict(fixed_caps)
-        for g in set(cap_links) | set(decay_links):
+        for g in dict.fromkeys(cap_links + decay_links):  # in order: the written model is reproducible
             f = e[3 * k + cap_links.index(g)] if g in cap_links else caps.get(g, (1.0, 0.0, 1))[0]
             d = e[3 * k + c + decay_links.index(g)] if g in decay_links else caps.get(g, (1.0, 0.0, 1))[1]
             u = most if g in decay_links else caps.get(g, (1.0, 0.0, 1))[2]
@@ -390,7 +390,7 @@ def calibrate(spec, work, out_path):
               f"p95 {worst_p95[1][1]:+.1%} ({worst_p95[0]}); closed form vs tiersim within {gap:.1e}", file=sys.stderr)
     model = model_json(f"CM02 calibrated against ns-3 3.37 on {Path(spec['platform']).name} "
                        f"({spec['cases_file']}): latency, bandwidth and TCP window by route and size", entries, links,
-                       fit_record)
+                       fit_record, Path(spec["platform"]).name)
     Path(out_path).parent.mkdir(parents=True, exist_ok=True)
     Path(out_path).write_text(json.dumps(model, indent=2) + "\n")
     print(f"wrote {out_path}", file=sys.stderr)

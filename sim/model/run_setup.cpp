@@ -28,8 +28,15 @@ namespace {
 // What the inputs hold that no real system has (warnings, not errors: a thought experiment may
 // want them). 10^12 MACs is ~50x a ResNet-152 (11.5 GMAC) times a batch of 16; a unit slip
 // (MACs for kMACs) lands above it.
-std::vector<std::string> implausible_values(const Platform& platform, const ModelProfile& profile, const Policy& policy) {
+std::vector<std::string> implausible_values(const Platform& platform, const NetworkModelInfo& network,
+                                            const ModelProfile& profile, const Policy& policy) {
   std::vector<std::string> out = platform.implausible_values();
+  // A calibrated model describes the links of the platform it was fitted on; a platform beside it
+  // in the same folder shares link names but not their meaning.
+  const std::string platform_name = std::filesystem::path(platform.path()).filename().string();
+  if (!network.fitted_platform.empty() && network.fitted_platform != platform_name)
+    out.push_back(fmt::format("{}: network model {} was fitted on {}, not on {}: its factors describe another "
+                              "platform's links", network.file, network.name, network.fitted_platform, platform_name));
   for (const auto& stage : profile.stages)
     if (stage.macs > 1e12)
       out.push_back(fmt::format("{}: stage {} has {:g} MACs, above 10^12 for one sample (is the unit MACs?)",
@@ -56,7 +63,7 @@ RunSetup::RunSetup(std::shared_ptr<RunInputs> loaded, const RunSpec& spec)
       walk{trace, profile, *policy, spec.seed, spec.workload.result_bytes},
       needs(policy->needs()),
       estimator(profile, platform, network, spec.workload.deadline_s),
-      warnings(implausible_values(platform, profile, *policy)) {
+      warnings(implausible_values(platform, network, profile, *policy)) {
   if (spec.accounting.compute != ComputeEnergy::HostPower) return;
   std::vector<const HostInfo*> hosts;  // every host the run computes on: devices, then servers
   for (int d = 0; d < topology.devices(); ++d) hosts.push_back(&topology.device(d));

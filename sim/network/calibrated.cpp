@@ -83,6 +83,7 @@ NetworkModelInfo read_calibrated_model(const std::string& name, const std::strin
   m.file = file;
   m.summary = root.string_or("summary", "calibrated CM02 (" + file + ")");
   if (root.has("tcp_gamma_bytes")) m.tcp_gamma = root.at("tcp_gamma_bytes").number_in(1, 1e12);
+  if (root.has("platform")) m.fitted_platform = root.at("platform").string();
   m.simgrid_config = {"--cfg=network/model:CM02", fmt::format("--cfg=network/TCP-gamma:{}", m.tcp_gamma)};
   JsonReader routes = root.at("routes");
   if (!routes.raw().is_array() || routes.raw().empty()) routes.fail("a non-empty list of route factors");

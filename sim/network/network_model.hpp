@@ -72,7 +72,8 @@ struct NetworkModelInfo {
   // The links with a contention decay, watched once the platform is loaded (shared by the copies
   // of this model: the signals it connects outlive them).
   std::shared_ptr<LinkContention> contention = {};
-  std::string file = {};  // the JSON a calibrated model was read from
+  std::string file = {};             // the JSON a calibrated model was read from
+  std::string fitted_platform = {};  // its "platform": the platform file name it was fitted on
 
   // The factors SimGrid applies to a transfer of `bytes` over these links: {latency, bandwidth}.
   // Takes the links as SimGrid's factor callbacks get them, so neither caller copies them.
