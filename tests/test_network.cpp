@@ -24,12 +24,11 @@ std::string platform_with_model(const std::string& dir, const std::string& name,
   return dir + "/wifi.xml";
 }
 
-// Replays `n` transfers of `bytes` from `from` to `to` at time 0; returns their durations.
-std::vector<double> replay(const std::string& dir, const std::string& platform, const std::string& model,
-                           const std::string& from, const std::string& to, int n, double bytes) {
-  std::string csv = "transfer,source,destination,start_s,bytes\n";
-  for (int i = 0; i < n; ++i) csv += fmt::format("{},{},{},0,{}\n", i, fmt::format(fmt::runtime(from), i), to, bytes);
-  testing::write_file(dir + "/t.csv", csv);
+// Replays the rows (transfer,source,destination,start_s,bytes) through `model`; returns the
+// durations in row order.
+std::vector<double> replay_rows(const std::string& dir, const std::string& platform, const std::string& model,
+                                const std::string& rows_csv) {
+  testing::write_file(dir + "/t.csv", "transfer,source,destination,start_s,bytes\n" + rows_csv);
   auto r = testing::run_cli(fmt::format("network replay {} {}/t.csv -o {}/o.csv --model {}", platform, dir, dir, model));
   INFO(r.err);
   REQUIRE(r.status == 0);
@@ -38,6 +37,14 @@ std::vector<double> replay(const std::string& dir, const std::string& platform, 
   REQUIRE(rows.front().back() == "duration_s");
   for (std::size_t i = 1; i < rows.size(); ++i) out.push_back(std::stod(rows[i].back()));
   return out;
+}
+
+// Replays `n` transfers of `bytes` from `from` to `to` at time 0; returns their durations.
+std::vector<double> replay(const std::string& dir, const std::string& platform, const std::string& model,
+                           const std::string& from, const std::string& to, int n, double bytes) {
+  std::string csv;
+  for (int i = 0; i < n; ++i) csv += fmt::format("{},{},{},0,{}\n", i, fmt::format(fmt::runtime(from), i), to, bytes);
+  return replay_rows(dir, platform, model, csv);
 }
 
 const json kWanModel = {
@@ -114,23 +121,19 @@ TEST_CASE("a link's contention decay gives the hand-computed times, stops at its
   const json model = {{"routes", {{{"through", "wan"}, {"latency_factor", 1}}}},
                       {"links", {{{"through", "phones_backbone"}, {"contention_decay", 0.1}, {"contention_up_to", 20}}}}};
   auto platform = platform_with_model(dir, "decay", model);
-  std::string csv = "transfer,source,destination,start_s,bytes\n";
+  std::string csv;
   int id = 0;
   for (double t : {0.0, 10.0})
     for (int i = 0; i < 5; ++i) csv += fmt::format("{},phone-{},edge-0,{},100000\n", id++, i, t);
   csv += fmt::format("{},phone-0,edge-0,20,100000\n", id++);
   for (int i = 0; i < 20; ++i) csv += fmt::format("{},phone-{},edge-0,30,1000000\n", id++, i);
   for (int i = 0; i < 40; ++i) csv += fmt::format("{},phone-{},edge-0,40,1000000\n", id++, i);
-  testing::write_file(dir + "/t.csv", csv);
-  auto r = testing::run_cli(fmt::format("network replay {} {}/t.csv -o {}/o.csv --model decay", platform, dir, dir));
-  INFO(r.err);
-  REQUIRE(r.status == 0);
-  auto rows = testing::read_csv(dir + "/o.csv");
-  REQUIRE(rows.size() == 72);
-  for (std::size_t i = 1; i <= 10; ++i) CHECK(std::stod(rows[i].back()) == Approx(0.0211666666667).epsilon(1e-9));
-  CHECK(std::stod(rows[11].back()) == Approx(0.0105).epsilon(1e-9));
-  for (std::size_t i = 12; i < 32; ++i) CHECK(std::stod(rows[i].back()) == Approx(1.5491666666667).epsilon(1e-9));
-  for (std::size_t i = 32; i < rows.size(); ++i) CHECK(std::stod(rows[i].back()) == Approx(3.0958333333333).epsilon(1e-9));
+  const auto d = replay_rows(dir, platform, "decay", csv);
+  REQUIRE(d.size() == 71);
+  for (std::size_t i = 0; i < 10; ++i) CHECK(d[i] == Approx(0.0211666666667).epsilon(1e-9));
+  CHECK(d[10] == Approx(0.0105).epsilon(1e-9));
+  for (std::size_t i = 11; i < 31; ++i) CHECK(d[i] == Approx(1.5491666666667).epsilon(1e-9));
+  for (std::size_t i = 31; i < d.size(); ++i) CHECK(d[i] == Approx(3.0958333333333).epsilon(1e-9));
 }
 
 TEST_CASE("analytic and SimGrid engines agree at vanishing load under a calibrated model", "[network][agreement]") {

@@ -155,10 +155,9 @@ std::string write_slurm_scripts(const std::string& binary, const std::string& co
   std::map<std::string, std::string> hashes;
   const nlohmann::json config = copy_inputs(read_json_file(config_path), config_path, dir.string(), hashes);
   const fs::path marker = dir / "experiment.json";
-  if (const auto recorded = read_experiment(dir); recorded && recorded->config != config) {
-      throw InputError(fmt::format("{}: holds the results of a different config (see {}); use another directory",
-                                   dir.string(), marker.string()));
-  }
+  if (const auto recorded = read_experiment(dir); recorded && recorded->config != config)
+    throw InputError(fmt::format("{}: holds the results of a different config (see {}); use another directory",
+                                 dir.string(), marker.string()));
   nlohmann::json experiment = config;
   experiment[kExperimentExtras] = {{"inputs_sha256", hashes}, {"shards", o.array}};
   write_text_atomically(marker, experiment.dump(2) + "\n");

@@ -24,6 +24,7 @@
 #include "core/json_reader.hpp"
 #include "model/policy.hpp"
 #include "model/summary.hpp"
+#include "batch/results_dir.hpp"
 #include "batch/run.hpp"
 #include "batch/runner.hpp"
 #include "batch/sweep.hpp"
@@ -338,7 +339,7 @@ std::vector<Command> add_network(CLI::App& app) {
                        auto session = session_for(o->model);
                        Platform platform = Platform::load(o->platform, *session);
                        replay_transfers(*session, platform, transfers, o->transfers);
-                       write_transfer_times(o->out, transfers);
+                       write_text_atomically(o->out, transfer_times_csv(transfers));
                        return 0;
                      }};
   return {route_cmd, replay_cmd};

@@ -5,8 +5,6 @@
 #include <simgrid/s4u.hpp>
 
 #include <cmath>
-#include <cstdio>
-#include <fstream>
 #include <unordered_map>
 
 #include "core/error.hpp"
@@ -88,18 +86,12 @@ void replay_transfers(SimgridSession& session, const Platform& platform, std::ve
   session.engine().run();
 }
 
-void write_transfer_times(const std::string& path, const std::vector<Transfer>& transfers) {
-  const std::string part = path + ".part";
-  {
-    std::ofstream out(part);
-    out << "transfer,source,destination,start_s,bytes,end_s,duration_s\n";
-    for (const auto& t : transfers)
-      out << csv_row({std::to_string(t.id), t.source, t.destination, fmt::format("{}", t.start_s),
-                      fmt::format("{}", t.bytes), fmt::format("{}", t.end_s), fmt::format("{}", t.end_s - t.start_s)});
-    out.close();
-    if (!out) throw std::runtime_error(fmt::format("{}: cannot write", path));
-  }
-  if (std::rename(part.c_str(), path.c_str()) != 0) throw std::runtime_error(fmt::format("{}: cannot write", path));
+std::string transfer_times_csv(const std::vector<Transfer>& transfers) {
+  std::string text = "transfer,source,destination,start_s,bytes,end_s,duration_s\n";
+  for (const auto& t : transfers)
+    text += csv_row({std::to_string(t.id), t.source, t.destination, fmt::format("{}", t.start_s),
+                     fmt::format("{}", t.bytes), fmt::format("{}", t.end_s), fmt::format("{}", t.end_s - t.start_s)});
+  return text;
 }
 
 }  // namespace tiersim

@@ -31,7 +31,8 @@ std::vector<Transfer> read_transfers(const std::string& path);
 void replay_transfers(SimgridSession& session, const Platform& platform, std::vector<Transfer>& transfers,
                       const std::string& transfers_path);
 
-// transfer,source,destination,start_s,bytes,end_s,duration_s, shortest exact doubles.
-void write_transfer_times(const std::string& path, const std::vector<Transfer>& transfers);
+// The CSV of completion times: transfer,source,destination,start_s,bytes,end_s,duration_s,
+// shortest exact doubles (the command line writes it with write_text_atomically).
+std::string transfer_times_csv(const std::vector<Transfer>& transfers);
 
 }  // namespace tiersim

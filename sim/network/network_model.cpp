@@ -53,11 +53,11 @@ const RouteFactors* NetworkModelInfo::route_factors(const std::vector<simgrid::s
   return nullptr;
 }
 
-std::pair<double, double> NetworkModelInfo::factors(double bytes, const std::vector<simgrid::s4u::Link*>& links) const {
-  if (routes.empty()) return {latency_factor, bandwidth_factor};
+TransferFactors NetworkModelInfo::transfer_factors(double bytes, const std::vector<simgrid::s4u::Link*>& links) const {
+  if (routes.empty()) return {latency_factor, bandwidth_factor, tcp_gamma};
   const RouteFactors* r = route_factors(links);
-  if (!r) return {1.0, 1.0};
-  return {r->latency.at(bytes), r->bandwidth.at(bytes)};
+  if (!r) return {1.0, 1.0, tcp_gamma};
+  return {r->latency.at(bytes), r->bandwidth.at(bytes), r->has_tcp_gamma ? r->tcp_gamma.at(bytes) : tcp_gamma};
 }
 
 const LinkCapacity* NetworkModelInfo::link_entry(const simgrid::s4u::Link& link) const {
@@ -71,25 +71,20 @@ double NetworkModelInfo::capacity_factor(const simgrid::s4u::Link& link) const {
   return l ? l->factor : 1.0;
 }
 
-double NetworkModelInfo::gamma(double bytes, const std::vector<simgrid::s4u::Link*>& links) const {
-  const RouteFactors* r = routes.empty() ? nullptr : route_factors(links);
-  return r && r->has_tcp_gamma ? r->tcp_gamma.at(bytes) : tcp_gamma;
-}
-
 bool NetworkModelInfo::has_route_gammas() const {
   return std::any_of(routes.begin(), routes.end(), [](const RouteFactors& r) { return r.has_tcp_gamma; });
 }
 
 double NetworkModelInfo::transfer_time(const RouteInfo& route, double bytes) const {
-  const auto [lat_factor, bw_factor] = factors(bytes, route.link_path);
-  const double latency = route.latency_s * lat_factor;
+  const TransferFactors f = transfer_factors(bytes, route.link_path);
+  const double latency = route.latency_s * f.latency;
   if (bytes <= 0) return latency;
   // SimGrid (network_cm02.cpp) bounds a flow by its TCP window, gamma / (2 x route latency), the
   // latency as the platform states it (before the latency factor); the bandwidth factor then
   // scales the flow's whole rate, that bound included.
   double rate = route.bandwidth_bps;
-  if (route.latency_s > 0) rate = std::min(rate, gamma(bytes, route.link_path) / (2.0 * route.latency_s));
-  return latency + bytes / (rate * bw_factor);
+  if (route.latency_s > 0) rate = std::min(rate, f.tcp_gamma / (2.0 * route.latency_s));
+  return latency + bytes / (rate * f.bandwidth);
 }
 
 // A calibrated model's `links`: every link takes the first entry matching it, its capacity factor
@@ -118,7 +113,7 @@ void install_network_factors(const NetworkModelInfo& model, simgrid::s4u::Engine
   network->set_lat_factor_cb([m](double size, const simgrid::s4u::Host*, const simgrid::s4u::Host*,
                                  const std::vector<simgrid::s4u::Link*>& links,
                                  const std::unordered_set<simgrid::s4u::NetZone*>&) {
-    return m->factors(size, links).first;
+    return m->transfer_factors(size, links).latency;
   });
   // CM02 asks for the bandwidth factor once per comm it starts, right before it bounds the flow by
   // network/TCP-gamma (SimGrid 3.32 has one, read there): the callback sets it to the route's window
@@ -128,9 +123,10 @@ void install_network_factors(const NetworkModelInfo& model, simgrid::s4u::Engine
   network->set_bw_factor_cb([m, gammas](double size, const simgrid::s4u::Host* from, const simgrid::s4u::Host* to,
                                         const std::vector<simgrid::s4u::Link*>& links,
                                         const std::unordered_set<simgrid::s4u::NetZone*>&) {
-    if (gammas) simgrid::config::set_value("network/TCP-gamma", m->gamma(size, links));
+    const TransferFactors f = m->transfer_factors(size, links);
+    if (gammas) simgrid::config::set_value("network/TCP-gamma", f.tcp_gamma);
     if (m->contention) m->contention->started(from, to);
-    return m->factors(size, links).second;
+    return f.bandwidth;
   });
 }
 

@@ -57,11 +57,16 @@ struct LinkCapacity {
   int contention_up_to = 0;     // ... up to this many in flight (the range it was fitted on), then stays
 };
 
+// What a model applies to one transfer: latency and bandwidth factors, and its TCP window (bytes).
+struct TransferFactors {
+  double latency, bandwidth, tcp_gamma;
+};
+
 struct NetworkModelInfo {
   std::string name, summary;
   std::vector<std::string> simgrid_config;  // "--cfg=..." settings (network/model included)
   // What those settings do to one flow alone on its route (SimGrid 3.32, network_cm02.cpp):
-  // latency x latency_factor, then bytes at min(bandwidth x bandwidth_factor, tcp_gamma / (2 x
+  // latency x latency_factor, then bytes at bandwidth_factor x min(bandwidth, tcp_gamma / (2 x
   // route latency)).
   double latency_factor = 1.0, bandwidth_factor = 1.0;
   double tcp_gamma = 4194304.0;  // SimGrid's network/TCP-gamma default (bytes)
@@ -75,17 +80,15 @@ struct NetworkModelInfo {
   std::string file = {};             // the JSON a calibrated model was read from
   std::string fitted_platform = {};  // its "platform": the platform file name it was fitted on
 
-  // The factors SimGrid applies to a transfer of `bytes` over these links: {latency, bandwidth}.
-  // Takes the links as SimGrid's factor callbacks get them, so neither caller copies them.
-  std::pair<double, double> factors(double bytes, const std::vector<simgrid::s4u::Link*>& links) const;
+  // The factors and window SimGrid applies to a transfer of `bytes` over these links (one route
+  // lookup for all three). Takes the links as SimGrid's factor callbacks get them: no copy.
+  TransferFactors transfer_factors(double bytes, const std::vector<simgrid::s4u::Link*>& links) const;
   // Time of one transfer alone on its route (no contention): what the analytic engine uses.
   double transfer_time(const RouteInfo& route, double bytes) const;
   // The first entry of `links` matching this link (nullptr: none), and its capacity factor (1: none).
   const LinkCapacity* link_entry(const simgrid::s4u::Link& link) const;
   double capacity_factor(const simgrid::s4u::Link& link) const;
-  // The TCP-gamma (bytes) of a transfer of `bytes` over these links: its route's, else the model's.
-  double gamma(double bytes, const std::vector<simgrid::s4u::Link*>& links) const;
-  bool has_route_gammas() const;
+  bool has_route_gammas() const;  // whether some route has its own window
   // The entry of `routes` for these links (nullptr: none matches).
   const RouteFactors* route_factors(const std::vector<simgrid::s4u::Link*>& links) const;
   // link -> the (entry, glob) pairs of `routes` its id matches, bit glob_bit[entry] + glob; filled
