@@ -67,13 +67,18 @@ def load_cases(path, variant=None):
     return spec
 
 
+_routes = {}  # (platform, from, to) -> `tiersim network route`'s answer: one process per route, not per case
+
+
 def route_info(spec, route, device=0):
     r = spec["routes"][route]
-    out = subprocess.run([str(TIERSIM), "network", "route", str(spec["platform_path"]),
-                          r["from"].format(device=device), r["to"]], capture_output=True, text=True)
-    if out.returncode != 0:
-        fail(out.stderr.strip())
-    return json.loads(out.stdout)
+    key = (str(spec["platform_path"]), r["from"].format(device=device), r["to"])
+    if key not in _routes:
+        out = subprocess.run([str(TIERSIM), "network", "route", *key], capture_output=True, text=True)
+        if out.returncode != 0:
+            fail(out.stderr.strip())
+        _routes[key] = json.loads(out.stdout)
+    return _routes[key]
 
 
 def scenario(spec, case):
@@ -262,8 +267,8 @@ def equal_flows_time(links, latency, size, n, lat_f, bw_f, gamma, caps):
     """CM02's time for n equal transfers started together on the route (max-min shares them
     equally): latency x lat_f + size / (bw_f x min(gamma / 2 latency, capacity / flows on each link)).
     `caps` maps link globs to (capacity factor, contention decay, up to): a decayed link shared by n
-    offers capacity / (1 + decay (min(n, up to) - 1)). Exact for SimGrid's CM02 with our callbacks; the fit uses it and
-    `calibrate` checks it against tiersim's replay of every fitted case."""
+    offers capacity / (1 + decay (min(n, up to) - 1)). Exact for SimGrid's CM02 with our callbacks;
+    the fit uses it and `calibrate` checks it against tiersim's replay of every fitted case."""
     rate = gamma / (2 * latency)
     for link, bandwidth, shared in links:
         factor, decay, up_to = next((c for g, c in caps.items() if fnmatch.fnmatch(link, g)), (1.0, 0.0, 1))
@@ -376,9 +381,11 @@ def calibrate(spec, work, out_path):
             (Path(tmp) / "network" / "fit.json").write_text(json.dumps(model_json("fit", entries, links)))
             sim, _ = replay(spec, cases + held, "fit", platform=plat)
         # The closed form the fit used against tiersim's replay of the same cases (rounded model).
-        gap = max(abs(equal_flows_time(rlinks, latency, c["bytes"], c["devices"], lat[sizes.index(c["bytes"])],
-                                       bw[sizes.index(c["bytes"])], gamma[sizes.index(c["bytes"])], caps)
-                      / stats(sim[c["name"]])[0] - 1) for c in cases)
+        def closed_form(c):
+            i = sizes.index(c["bytes"])
+            return equal_flows_time(rlinks, latency, c["bytes"], c["devices"], lat[i], bw[i], gamma[i], caps)
+
+        gap = max(abs(closed_form(c) / stats(sim[c["name"]])[0] - 1) for c in cases)
         fitted, held_errors = case_errors(sim, ref, cases), case_errors(sim, ref, held)
         fit_record["routes"][route] = {
             "fitted_on": [c["name"] for c in cases],

@@ -273,6 +273,13 @@ struct Transfer {
   uint64_t received = 0;
   double offset_s = 0;  // the warm-up: start_s and end_s are counted from its end
   std::size_t* unfinished = nullptr;  // transfers not yet complete, shared by all
+
+  // The destination has every byte: the end time, and the run stops with the last one (an LTE
+  // cell's periodic signalling would otherwise keep it busy to stop_s).
+  void done() {
+    end_s = Simulator::Now().GetSeconds() - offset_s;
+    if (--*unfinished == 0) Simulator::Stop();
+  }
 };
 
 std::vector<Transfer> read_transfers(const std::string& file, int devices) {
@@ -457,13 +464,20 @@ struct DeviceConnection {
   void delivered(uint32_t bytes) {
     received += bytes;
     while (!ends.empty() && received >= ends.front().second) {
-      Transfer* t = ends.front().first;
-      t->end_s = Simulator::Now().GetSeconds() - t->offset_s;
+      ends.front().first->done();
       ends.pop_front();
-      if (--*t->unfinished == 0) Simulator::Stop();  // see the per-transfer sink
     }
   }
 };
+
+// A TCP sink on `port` of `node` that hands every packet it receives to rx(target, packet).
+template <class T>
+void sink_to(Ptr<Node> node, uint16_t port, void (*rx)(T*, Ptr<const Packet>, const Address&), T* target) {
+  PacketSinkHelper sink("ns3::TcpSocketFactory", InetSocketAddress(Ipv4Address::GetAny(), port));
+  ApplicationContainer app = sink.Install(node);
+  app.Get(0)->TraceConnectWithoutContext("Rx", MakeBoundCallback(rx, target));
+  app.Start(Seconds(0));
+}
 
 int run(const std::string& scenario_file, const std::string& transfers_file, const std::string& out_file) {
   const Scenario s = read_scenario(scenario_file);
@@ -540,17 +554,17 @@ int run(const std::string& scenario_file, const std::string& transfers_file, con
   const double t0 = warm_up(s, sources, destination, destination_ip);
   if (transfers.size() > 60000) throw BadInput(transfers_file + ": more than 60000 transfers (one port each)");
   std::size_t unfinished = transfers.size();
+  for (auto& t : transfers) {
+    t.offset_s = t0;
+    t.unfinished = &unfinished;
+  }
   std::vector<DeviceConnection> connections(s.connection_per_device ? s.devices : 0);
   if (s.connection_per_device) {
     // One port per device; the connections open after the warm-up's echoes, before t0.
     for (int d = 0; d < s.devices; ++d) {
       const uint16_t port = static_cast<uint16_t>(1024 + d);
-      PacketSinkHelper sink("ns3::TcpSocketFactory", InetSocketAddress(Ipv4Address::GetAny(), port));
-      ApplicationContainer sink_app = sink.Install(destination);
       DeviceConnection* c = &connections[static_cast<std::size_t>(d)];
-      sink_app.Get(0)->TraceConnectWithoutContext(
-          "Rx", MakeBoundCallback(+[](DeviceConnection* conn, Ptr<const Packet> p, const Address&) { conn->delivered(p->GetSize()); }, c));
-      sink_app.Start(Seconds(0));
+      sink_to(destination, port, +[](DeviceConnection* conn, Ptr<const Packet> p, const Address&) { conn->delivered(p->GetSize()); }, c);
       c->socket = Socket::CreateSocket(sources.Get(radio ? d : 0), TcpSocketFactory::GetTypeId());
       c->socket->SetSendCallback(MakeBoundCallback(+[](DeviceConnection* conn, Ptr<Socket>, uint32_t) { conn->push(); }, c));
       Simulator::Schedule(Seconds(t0 - 0.3), [c, destination_ip, port] {
@@ -558,36 +572,24 @@ int run(const std::string& scenario_file, const std::string& transfers_file, con
       });
     }
     for (auto& t : transfers) {
-      t.offset_s = t0;
-      t.unfinished = &unfinished;
       Transfer* tp = &t;
       DeviceConnection* c = &connections[static_cast<std::size_t>(t.device)];
       Simulator::Schedule(Seconds(t0 + t.start_s), [c, tp] { c->start(tp); });
     }
-  }
-  for (std::size_t i = 0; i < transfers.size() && !s.connection_per_device; ++i) {
-    const uint16_t port = static_cast<uint16_t>(1024 + i);
-    PacketSinkHelper sink("ns3::TcpSocketFactory", InetSocketAddress(Ipv4Address::GetAny(), port));
-    ApplicationContainer sink_app = sink.Install(destination);
-    Transfer* t = &transfers[i];
-    t->offset_s = t0;
-    t->unfinished = &unfinished;
-    sink_app.Get(0)->TraceConnectWithoutContext(
-        "Rx", MakeBoundCallback(
-                  +[](Transfer* tr, Ptr<const Packet> p, const Address&) {
-                    tr->received += p->GetSize();
-                    if (tr->received >= static_cast<uint64_t>(tr->bytes) && std::isnan(tr->end_s)) {
-                      tr->end_s = Simulator::Now().GetSeconds() - tr->offset_s;
-                      // The last one done: stop (an LTE cell's periodic signalling would run to stop_s).
-                      if (--*tr->unfinished == 0) Simulator::Stop();
-                    }
-                  },
-                  t));
-    sink_app.Start(Seconds(0));
-    BulkSendHelper send("ns3::TcpSocketFactory", InetSocketAddress(destination_ip, port));
-    send.SetAttribute("MaxBytes", UintegerValue(static_cast<uint64_t>(t->bytes)));
-    ApplicationContainer send_app = send.Install(sources.Get(radio ? t->device : 0));
-    send_app.Start(Seconds(t0 + t->start_s));
+  } else {
+    // One connection per transfer, each to its own port.
+    for (std::size_t i = 0; i < transfers.size(); ++i) {
+      const uint16_t port = static_cast<uint16_t>(1024 + i);
+      Transfer* t = &transfers[i];
+      sink_to(destination, port, +[](Transfer* tr, Ptr<const Packet> p, const Address&) {
+        tr->received += p->GetSize();
+        if (tr->received >= static_cast<uint64_t>(tr->bytes) && std::isnan(tr->end_s)) tr->done();
+      }, t);
+      BulkSendHelper send("ns3::TcpSocketFactory", InetSocketAddress(destination_ip, port));
+      send.SetAttribute("MaxBytes", UintegerValue(static_cast<uint64_t>(t->bytes)));
+      ApplicationContainer send_app = send.Install(sources.Get(radio ? t->device : 0));
+      send_app.Start(Seconds(t0 + t->start_s));
+    }
   }
   Simulator::Stop(Seconds(t0 + s.stop_s));
   Simulator::Run();
