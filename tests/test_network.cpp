@@ -10,6 +10,7 @@
 #include <map>
 
 #include "helpers.hpp"
+#include "network/network_model.hpp"
 
 using nlohmann::json;
 using testing::source_path;
@@ -136,6 +137,46 @@ TEST_CASE("a link's contention decay gives the hand-computed times, stops at its
   for (std::size_t i = 31; i < d.size(); ++i) CHECK(d[i] == Approx(3.0958333333333).epsilon(1e-9));
 }
 
+// A route's time jitter multiplies a transfer's whole time (latency x J, bandwidth / J), J drawn per
+// transfer from its quantiles (linear between them) with transfer_draw(seed, transfer id, 0):
+//   [[0, [1]], [100000, [2]]]: none below 100 kB (50 kB: 0.04825 s), x2 from it (500 kB: 2 x 0.2725 s)
+//   [0.8, 1.0, 1.6] for every size: J = 0.8 + 0.4 u below the median, 1.0 + 1.2 (u - 0.5) above;
+//   its mean (0.8 / 2 + 1.0 + 1.6 / 2) / 2 = 1.1, its median 1
+TEST_CASE("a route's time jitter scales each transfer by its draw from the quantiles", "[network]") {
+  auto dir = testing::scratch_dir("network_jitter");
+  json model = kWanModel;
+  model["routes"][0]["time_jitter"] = json::array({json::array({0, {1.0}}), json::array({100000, {2.0}})});
+  auto platform = platform_with_model(dir, "steps", model);
+  CHECK(replay(dir, platform, "steps", "edge-0", "cloud-0", 1, 50000).at(0) == Approx(0.04825).epsilon(1e-12));
+  CHECK(replay(dir, platform, "steps", "edge-0", "cloud-0", 1, 500000).at(0) == Approx(0.545).epsilon(1e-12));
+
+  model["routes"][0]["time_jitter"] = {0.8, 1.0, 1.6};
+  testing::write_file(dir + "/network/spread.json", model.dump());
+  std::string csv;
+  const int n = 2000;
+  for (int i = 0; i < n; ++i) csv += fmt::format("{},edge-0,cloud-0,{},500000\n", i, 10.0 * i);  // one at a time
+  for (std::uint64_t seed : {1, 9}) {
+    testing::write_file(dir + "/t.csv", "transfer,source,destination,start_s,bytes\n" + csv);
+    auto r = testing::run_cli(fmt::format("network replay {} {}/t.csv -o {}/o.csv --model spread --seed {}", platform,
+                                          dir, dir, seed));
+    REQUIRE(r.status == 0);
+    const auto rows = testing::read_csv(dir + "/o.csv");
+    REQUIRE(rows.size() == n + 1);
+    double sum = 0;
+    int below_median = 0;
+    for (int i = 0; i < n; ++i) {
+      const double u = tiersim::transfer_draw(seed, static_cast<std::uint64_t>(i), 0);
+      const double jitter = u < 0.5 ? 0.8 + 0.4 * u : 1.0 + 1.2 * (u - 0.5);
+      const double j = std::stod(rows[static_cast<std::size_t>(i) + 1].back()) / 0.2725;
+      CHECK(j == Approx(jitter).epsilon(1e-9));
+      sum += j;
+      below_median += j < 1.0;
+    }
+    CHECK(sum / n == Approx(1.1).epsilon(0.01));
+    CHECK(below_median == Approx(n / 2).epsilon(0.05));
+  }
+}
+
 TEST_CASE("analytic and SimGrid engines agree at vanishing load under a calibrated model", "[network][agreement]") {
   auto dir = testing::scratch_dir("network_agree");
   json model = kWanModel;
@@ -144,7 +185,8 @@ TEST_CASE("analytic and SimGrid engines agree at vanishing load under a calibrat
   model["links"] = {{{"through", "ap-edge"}, {"bandwidth_factor", 0.9}}};
   model["routes"].push_back({{"through", "phones_*"},
                              {"latency_factor", json::array({json::array({0, 3.0}), json::array({20000, 1.5})})},
-                             {"bandwidth_factor", json::array({json::array({0, 0.5}), json::array({20000, 0.8})})}});
+                             {"bandwidth_factor", json::array({json::array({0, 0.5}), json::array({20000, 0.8})})},
+                             {"time_jitter", json::array({json::array({0, {0.9, 1.0, 1.3}}), json::array({20000, {0.7, 1.4}})})}});
   auto platform = platform_with_model(dir, "both", model);
   for (const json& policy : {json{{"name", "all-in-cloud"}}, json{{"name", "entropy"}, {"params", {{"thresholds", 0.25}}}}}) {
     std::map<std::string, json> out;
@@ -167,6 +209,8 @@ TEST_CASE("analytic and SimGrid engines agree at vanishing load under a calibrat
     CHECK(out["simgrid"]["network_model"] == "both");
     const double a = out["analytic"]["latency_s"]["mean"], s = out["simgrid"]["latency_s"]["mean"];
     CHECK(std::abs(a - s) / s < 1e-6);
+    for (const char* q : {"p50", "p95", "max"})  // the jitter drawn alike, request by request
+      CHECK(std::abs(out["analytic"]["latency_s"][q].get<double>() / out["simgrid"]["latency_s"][q].get<double>() - 1) < 1e-6);
   }
 }
 
@@ -212,6 +256,14 @@ TEST_CASE("bad calibrated models and unknown model names are one line naming fil
       {{{{"through", "wan"}, {"tcp_gamma_bytes", 0}}}, "/routes/0/tcp_gamma_bytes: expected a window in bytes > 0, got 0"},
       {{{{"through", json::array()}}}, "/routes/0/through: expected a glob on link ids or a list of them, e.g. \"wan\" or [\"phones_*\", \"wan\"]"},
       {{{{"through", {"wan", 3}}}}, "/routes/0/through/1: expected a glob on link ids"},
+      {{{{"through", "wan"}, {"time_jitter", {1.0, 0.9}}}},
+       "/routes/0/time_jitter/1: expected a quantile >= the previous one, 1 (quantiles do not decrease), got 0.9"},
+      {{{{"through", "wan"}, {"time_jitter", json::array({json::array({0, {0.0, 1.0}})})}}},
+       "/routes/0/time_jitter/0/1/0: expected a quantile > 0, got 0.0"},
+      {{{{"through", "wan"}, {"time_jitter", json::array({json::array({0, {1.0}}), json::array({0, {1.0}})})}}},
+       "/routes/0/time_jitter/1/0: expected a size above the previous step's 0 bytes (steps increase in size), got 0"},
+      {{{{"through", "wan"}, {"time_jitter", json::array()}}},
+       "/routes/0/time_jitter: expected a list of quantiles or a list of [bytes, [quantiles]] steps, the first at 0 bytes"},
       {{{{"through", "wan"}}}, "/links/0/bandwidth_factor: expected a factor > 0, got -1",
        {{{"through", "wan"}, {"bandwidth_factor", -1}}}},
       {{{{"through", "wan"}}}, "/links/0/contention_decay: expected a decay >= 0, got -0.5",

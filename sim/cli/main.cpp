@@ -314,6 +314,7 @@ std::vector<Command> add_network(CLI::App& app) {
   network->require_subcommand(1);
   struct Options {
     std::string platform, from, to, transfers, out, model = "CM02";
+    std::uint64_t seed = 1;
   };
   auto o = std::make_shared<Options>();
   auto* route = network->add_subcommand("route", "print the links of the route FROM -> TO as JSON");
@@ -325,6 +326,8 @@ std::vector<Command> add_network(CLI::App& app) {
   replay->add_option("transfers", o->transfers, "CSV: transfer,source,destination,start_s,bytes")->required();
   replay->add_option("-o,--out", o->out, "CSV of completion times")->required();
   replay->add_option("--model", o->model, "network model: built-in or <platform folder>/network/NAME.json")->capture_default_str();
+  replay->add_option("--seed", o->seed, "seed of a calibrated model's time jitter (transfer t draws as request t's first hop)")
+      ->capture_default_str();
   auto session_for = [o](const std::string& model_name) {
     return std::make_unique<SimgridSession>(load_network_model(model_name, o->platform, "--model"));
   };
@@ -338,7 +341,7 @@ std::vector<Command> add_network(CLI::App& app) {
                        auto transfers = read_transfers(o->transfers);
                        auto session = session_for(o->model);
                        Platform platform = Platform::load(o->platform, *session);
-                       replay_transfers(*session, platform, transfers, o->transfers);
+                       replay_transfers(*session, platform, transfers, o->transfers, o->seed);
                        write_text_atomically(o->out, transfer_times_csv(transfers));
                        return 0;
                      }};

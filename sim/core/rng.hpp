@@ -40,6 +40,7 @@ enum RngStream : std::uint64_t {
   kStreamPolicy = 4ULL << 56,
   kStreamSplit = 5ULL << 56,
   kStreamSelection = 6ULL << 56,  // + a small offset per rule and tier
+  kStreamNetwork = 7ULL << 56,    // + the transfer's hop within its request (network jitter)
 };
 
 }  // namespace tiersim

@@ -289,6 +289,7 @@ RequestRecord AnalyticEngine::simulate(RunSetup& setup, const Metrics& metrics, 
   if (setup.needs.state) walk.set_probe(&probe);
   Tier held = Tier::Mobile;  // the server tier the request is at (Mobile: none)
   double visit_start = 0;    // when it reached that server
+  int hops = 0;              // transfers so far (a transfer's network jitter draw, as the SimGrid engine's)
   for (Step step = walk.next();; step = walk.next()) {
     if (step.kind == StepKind::Done) {
       accounting.finish_record(rec, step);
@@ -296,7 +297,8 @@ RequestRecord AnalyticEngine::simulate(RunSetup& setup, const Metrics& metrics, 
     }
     if (step.kind == StepKind::Transfer) {
       held = Tier::Mobile;
-      double seconds = setup.network.transfer_time(routes.route[index(step.tier)][index(step.to)], step.bytes);
+      const double draw = transfer_draw(setup.walk.seed, rec.request, hops++);
+      double seconds = setup.network.transfer_time(routes.route[index(step.tier)][index(step.to)], step.bytes, draw);
       accounting.charge_transfer(rec, step, 0.0);  // its radio energy comes from the device's RadioTimeline
       if (step.on_radio()) radio.push_back({t, t + seconds, step.bytes, step.tier == Tier::Mobile});
       t += seconds;

@@ -83,6 +83,7 @@ struct Request {
   bool decide_at_end = false;  // stepwise: the walk moves on when the service's step ends
   std::vector<sg4::Link*> links;  // the links of its transfer in flight (policies that read state)
   double radio_token = 0;         // its radio transfer in flight: RadioLedger::start's token
+  int hops = 0;                   // transfers started so far (a transfer's network jitter draw)
   RequestProbe probe;
 };
 
@@ -175,6 +176,7 @@ class EventRun {
   const bool drop_expired_;
   const bool failures_;
   const bool stepwise_;  // the policy is adaptive: no walking ahead of simulated time
+  const bool jitter_;    // the network model draws a time multiplier per transfer (transfer_draw)
   std::uint64_t resent_ = 0;
   std::vector<Device> devices_;
   std::vector<Server> servers_;  // as Topology::servers()
@@ -217,6 +219,7 @@ EventRun::EventRun(RunSetup& setup, Metrics& metrics, RequestLog& log)
       drop_expired_(setup.workload.drop_expired()),
       failures_(setup.topology.has_failures()),
       stepwise_(setup.needs.online()),
+      jitter_(setup.network.has_jitter()),
       devices_(static_cast<std::size_t>(setup.topology.devices())) {
   const Topology& topology = setup.topology;
   servers_.resize(topology.servers().size());
@@ -279,6 +282,7 @@ Request* EventRun::new_request(int d, long long k, double arrival) {
   r->at = nullptr;
   r->in_service = false;
   r->decide_at_end = false;
+  r->hops = 0;
   return r;
 }
 
@@ -775,6 +779,8 @@ void EventRun::start_transfer(Request* r) {
   comm->set_payload_size(static_cast<std::uint64_t>(r->step.bytes));
   comm->set_data(r);
   r->activity = comm;
+  if (jitter_) setup_.network.next_transfer_draw(transfer_draw(setup_.walk.seed, r->rec.request, r->hops));
+  ++r->hops;
   comm->start();
 }
 

@@ -64,7 +64,7 @@ std::vector<Transfer> read_transfers(const std::string& path) {
 }
 
 void replay_transfers(SimgridSession& session, const Platform& platform, std::vector<Transfer>& transfers,
-                      const std::string& transfers_path) {
+                      const std::string& transfers_path, std::uint64_t seed) {
   std::vector<std::pair<sg4::Host*, sg4::Host*>> hosts;
   for (const Transfer& t : transfers) {
     const std::string where = fmt::format("{}: transfer {}", transfers_path, t.id);
@@ -81,6 +81,7 @@ void replay_transfers(SimgridSession& session, const Platform& platform, std::ve
       comm->set_payload_size(static_cast<std::uint64_t>(transfers[i].bytes));
       index.emplace(comm.get(), i);
       comms[i] = comm;
+      session.network().next_transfer_draw(transfer_draw(seed, static_cast<std::uint64_t>(transfers[i].id), 0));
       comm->start();
     });
   session.engine().run();

@@ -4,6 +4,7 @@
 // calibration. No compute, no policy: only the network model's completion times.
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -27,9 +28,10 @@ nlohmann::json describe_route(SimgridSession& session, const Platform& platform,
 std::vector<Transfer> read_transfers(const std::string& path);
 
 // Runs every transfer in the session's engine on `platform`; fills end_s. One call per process
-// (SimGrid's engine runs once).
+// (SimGrid's engine runs once). A model's time jitter draws transfer t as request t's first hop
+// of a run seeded `seed` (transfer_draw).
 void replay_transfers(SimgridSession& session, const Platform& platform, std::vector<Transfer>& transfers,
-                      const std::string& transfers_path);
+                      const std::string& transfers_path, std::uint64_t seed);
 
 // The CSV of completion times: transfer,source,destination,start_s,bytes,end_s,duration_s,
 // shortest exact doubles (the command line writes it with write_text_atomically).

@@ -48,6 +48,47 @@ SizeFactor read_size_factor(JsonReader r, const char* what = "factor") {
   return f;
 }
 
+// Quantiles of a time multiplier: a non-empty list of numbers > 0, not decreasing.
+std::vector<double> read_quantiles(JsonReader r) {
+  const char* expected = "a list of quantiles (numbers > 0, not decreasing) at probabilities evenly spaced from 0 to 1";
+  if (!r.raw().is_array() || r.raw().empty()) r.fail(expected);
+  std::vector<double> q;
+  for (std::size_t i = 0; i < r.array_size(); ++i) {
+    JsonReader v = r.element(i);
+    if (!v.raw().is_number()) v.fail(expected);
+    const double x = v.number();
+    if (!(x > 0) || !std::isfinite(x)) v.fail(fmt::format("a quantile > 0, got {}", v.raw().dump()));
+    if (!q.empty() && x < q.back())
+      v.fail(fmt::format("a quantile >= the previous one, {} (quantiles do not decrease), got {}", q.back(), x));
+    q.push_back(x);
+  }
+  return q;
+}
+
+// One list of quantiles (every size) or [[bytes, [quantiles]], ...] with sizes from 0, increasing.
+SizeJitter read_jitter(JsonReader r) {
+  SizeJitter j;
+  if (r.raw().is_array() && !r.raw().empty() && r.raw()[0].is_number()) {
+    j.steps = {{0.0, read_quantiles(r)}};
+    return j;
+  }
+  if (!r.raw().is_array() || r.raw().empty())
+    r.fail("a list of quantiles or a list of [bytes, [quantiles]] steps, the first at 0 bytes");
+  j.steps.clear();
+  for (std::size_t i = 0; i < r.array_size(); ++i) {
+    JsonReader step = r.element(i);
+    if (!step.raw().is_array() || step.raw().size() != 2 || !step.raw()[0].is_number())
+      step.fail("a [bytes, [quantiles]] pair");
+    const double bytes = step.raw()[0].get<double>();
+    if (i == 0 && bytes != 0) step.element(0).fail(fmt::format("0 (the first step starts at 0 bytes), got {}", bytes));
+    if (i > 0 && !(bytes > j.steps.back().first))
+      step.element(0).fail(fmt::format("a size above the previous step's {} bytes (steps increase in size), got {}",
+                                       j.steps.back().first, bytes));
+    j.steps.emplace_back(bytes, read_quantiles(step.element(1)));
+  }
+  return j;
+}
+
 // A glob on link ids or a non-empty list of them (a route must cross a link matching each).
 std::vector<std::string> read_globs(JsonReader r) {
   const char* expected = "a glob on link ids or a list of them, e.g. \"wan\" or [\"phones_*\", \"wan\"]";
@@ -97,6 +138,7 @@ NetworkModelInfo read_calibrated_model(const std::string& name, const std::strin
       f.tcp_gamma = read_size_factor(entry.at("tcp_gamma_bytes"), "window in bytes");
       f.has_tcp_gamma = true;
     }
+    if (entry.has("time_jitter")) f.time_jitter = read_jitter(entry.at("time_jitter"));
     if (entry.has("fit")) entry.at("fit");  // the calibration's record: kept, not read
     entry.reject_unknown_keys();
     m.routes.push_back(std::move(f));

@@ -13,6 +13,7 @@
 #include <algorithm>
 
 #include "core/error.hpp"
+#include "core/rng.hpp"
 
 namespace tiersim {
 
@@ -21,6 +22,28 @@ double SizeFactor::at(double bytes) const {
   auto after = std::upper_bound(steps.begin(), steps.end(), bytes,
                                 [](double b, const std::pair<double, double>& step) { return b < step.first; });
   return after == steps.begin() ? steps.front().second : std::prev(after)->second;
+}
+
+double SizeJitter::at(double bytes, double draw) const {
+  auto after = std::upper_bound(steps.begin(), steps.end(), bytes,
+                                [](double b, const auto& step) { return b < step.first; });
+  const std::vector<double>& q = (after == steps.begin() ? steps.front() : *std::prev(after)).second;
+  if (q.size() == 1 || draw < 0) return q.size() == 1 ? q.front() : 1.0;
+  // The quantile function, linear between the tabulated probabilities 0, 1/(n-1), ..., 1.
+  const double x = draw * static_cast<double>(q.size() - 1);
+  const auto i = std::min(static_cast<std::size_t>(x), q.size() - 2);
+  return q[i] + (x - static_cast<double>(i)) * (q[i + 1] - q[i]);
+}
+
+double transfer_draw(std::uint64_t seed, std::uint64_t request, int hop) {
+  return uniform01(seed, kStreamNetwork + static_cast<std::uint64_t>(hop), request);
+}
+
+bool NetworkModelInfo::has_jitter() const {
+  return std::any_of(routes.begin(), routes.end(), [](const RouteFactors& r) {
+    return std::any_of(r.time_jitter.steps.begin(), r.time_jitter.steps.end(),
+                       [](const auto& step) { return step.second.size() > 1 || step.second.front() != 1.0; });
+  });
 }
 
 void NetworkModelInfo::index_globs() {
@@ -53,11 +76,16 @@ const RouteFactors* NetworkModelInfo::route_factors(const std::vector<simgrid::s
   return nullptr;
 }
 
-TransferFactors NetworkModelInfo::transfer_factors(double bytes, const std::vector<simgrid::s4u::Link*>& links) const {
+TransferFactors NetworkModelInfo::transfer_factors(double bytes, const std::vector<simgrid::s4u::Link*>& links,
+                                                   double draw) const {
   if (routes.empty()) return {latency_factor, bandwidth_factor, tcp_gamma};
   const RouteFactors* r = route_factors(links);
   if (!r) return {1.0, 1.0, tcp_gamma};
-  return {r->latency.at(bytes), r->bandwidth.at(bytes), r->has_tcp_gamma ? r->tcp_gamma.at(bytes) : tcp_gamma};
+  // The jitter scales the latency up and the rate down alike: a lone transfer's whole time (the
+  // window bound uses the route's latency before its factor, so it is not scaled twice).
+  const double jitter = r->time_jitter.at(bytes, draw);
+  return {r->latency.at(bytes) * jitter, r->bandwidth.at(bytes) / jitter,
+          r->has_tcp_gamma ? r->tcp_gamma.at(bytes) : tcp_gamma};
 }
 
 const LinkCapacity* NetworkModelInfo::link_entry(const simgrid::s4u::Link& link) const {
@@ -75,8 +103,8 @@ bool NetworkModelInfo::has_route_gammas() const {
   return std::any_of(routes.begin(), routes.end(), [](const RouteFactors& r) { return r.has_tcp_gamma; });
 }
 
-double NetworkModelInfo::transfer_time(const RouteInfo& route, double bytes) const {
-  const TransferFactors f = transfer_factors(bytes, route.link_path);
+double NetworkModelInfo::transfer_time(const RouteInfo& route, double bytes, double draw) const {
+  const TransferFactors f = transfer_factors(bytes, route.link_path, draw);
   const double latency = route.latency_s * f.latency;
   if (bytes <= 0) return latency;
   // SimGrid (network_cm02.cpp) bounds a flow by its TCP window, gamma / (2 x route latency), the
@@ -113,7 +141,7 @@ void install_network_factors(const NetworkModelInfo& model, simgrid::s4u::Engine
   network->set_lat_factor_cb([m](double size, const simgrid::s4u::Host*, const simgrid::s4u::Host*,
                                  const std::vector<simgrid::s4u::Link*>& links,
                                  const std::unordered_set<simgrid::s4u::NetZone*>&) {
-    return m->transfer_factors(size, links).latency;
+    return m->transfer_factors(size, links, m->pending_draw).latency;
   });
   // CM02 asks for the bandwidth factor once per comm it starts, right before it bounds the flow by
   // network/TCP-gamma (SimGrid 3.32 has one, read there): the callback sets it to the route's window
@@ -123,7 +151,7 @@ void install_network_factors(const NetworkModelInfo& model, simgrid::s4u::Engine
   network->set_bw_factor_cb([m, gammas](double size, const simgrid::s4u::Host* from, const simgrid::s4u::Host* to,
                                         const std::vector<simgrid::s4u::Link*>& links,
                                         const std::unordered_set<simgrid::s4u::NetZone*>&) {
-    const TransferFactors f = m->transfer_factors(size, links);
+    const TransferFactors f = m->transfer_factors(size, links, m->pending_draw);
     if (gammas) simgrid::config::set_value("network/TCP-gamma", f.tcp_gamma);
     if (m->contention) m->contention->started(from, to);
     return f.bandwidth;

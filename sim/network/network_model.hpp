@@ -34,6 +34,17 @@ struct SizeFactor {
   double at(double bytes) const;
 };
 
+// A random multiplier on a transfer's time by size (piecewise as SizeFactor): the empirical
+// distribution of a lone transfer's time over its mean, as quantiles at probabilities evenly spaced
+// from 0 to 1 (linear between them; one value: a constant). It stands for what a fluid model has
+// no state for, e.g. 802.11's random backoff: ns-3 gives one phone's isolated 100 kB uploads a
+// 6 % spread. Drawn per transfer from the counter-based RNG (transfer_draw), so both engines, any
+// worker count and any event order see the same multiplier for the same transfer.
+struct SizeJitter {
+  std::vector<std::pair<double, std::vector<double>>> steps{{0.0, {1.0}}};
+  double at(double bytes, double draw) const;  // draw: uniform in (0, 1)
+};
+
 // The factors of the routes through given kinds of link: the first entry of a model each of whose
 // globs matches the id of some link of the route applies to the whole route (["phones_*", "wan"]:
 // phone -> cloud, listed before "wan" alone and "phones_*" alone).
@@ -46,6 +57,7 @@ struct RouteFactors {
   // once, reach the link's share: the size factors alone cannot tell N flows from one.
   SizeFactor tcp_gamma;
   bool has_tcp_gamma = false;
+  SizeJitter time_jitter;  // multiplies the transfer's time: latency x it, bandwidth / it
 };
 
 // A calibrated model's correction of a link's capacity as the platform states it: every link whose id
@@ -57,10 +69,17 @@ struct LinkCapacity {
   int contention_up_to = 0;     // ... up to this many in flight (the range it was fitted on), then stays
 };
 
-// What a model applies to one transfer: latency and bandwidth factors, and its TCP window (bytes).
+// What a model applies to one transfer: latency and bandwidth factors (its jitter included), and its
+// TCP window (bytes).
 struct TransferFactors {
   double latency, bandwidth, tcp_gamma;
 };
+
+// No draw: a transfer takes its expected time (what a policy's estimate of a transfer uses).
+inline constexpr double kNoDraw = -1.0;
+// The jitter draw of a request's hop-th transfer (0, 1, ... in the walk's order) in a run seeded
+// `seed`: uniform in (0, 1), a pure function of its arguments.
+double transfer_draw(std::uint64_t seed, std::uint64_t request, int hop);
 
 struct NetworkModelInfo {
   std::string name, summary;
@@ -81,10 +100,17 @@ struct NetworkModelInfo {
   std::string fitted_platform = {};  // its "platform": the platform file name it was fitted on
 
   // The factors and window SimGrid applies to a transfer of `bytes` over these links (one route
-  // lookup for all three). Takes the links as SimGrid's factor callbacks get them: no copy.
-  TransferFactors transfer_factors(double bytes, const std::vector<simgrid::s4u::Link*>& links) const;
+  // lookup for all three), its jitter drawn with `draw` (kNoDraw: none). Takes the links as
+  // SimGrid's factor callbacks get them: no copy.
+  TransferFactors transfer_factors(double bytes, const std::vector<simgrid::s4u::Link*>& links,
+                                   double draw = kNoDraw) const;
   // Time of one transfer alone on its route (no contention): what the analytic engine uses.
-  double transfer_time(const RouteInfo& route, double bytes) const;
+  double transfer_time(const RouteInfo& route, double bytes, double draw = kNoDraw) const;
+  // The SimGrid engine calls this right before it starts a transfer's comm: SimGrid 3.32's factor
+  // callbacks see the comm's size and links, not which transfer it is, and CM02 calls them from
+  // Comm::start (the engine starts comms from maestro, so nothing runs in between).
+  void next_transfer_draw(double draw) const { pending_draw = draw; }
+  bool has_jitter() const;
   // The first entry of `links` matching this link (nullptr: none), and its capacity factor (1: none).
   const LinkCapacity* link_entry(const simgrid::s4u::Link& link) const;
   double capacity_factor(const simgrid::s4u::Link& link) const;
@@ -96,6 +122,7 @@ struct NetworkModelInfo {
   mutable std::unordered_map<const simgrid::s4u::Link*, std::uint64_t> link_glob_cache = {};
   std::vector<int> glob_bit = {};  // first bit of each entry of `routes` (set by index_globs)
   void index_globs();              // after `routes` is filled: at most 64 globs in all
+  mutable double pending_draw = kNoDraw;  // the draw of the comm being started (next_transfer_draw)
 };
 
 using NetworkModels = Registry<NetworkModelInfo>;
