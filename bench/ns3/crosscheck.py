@@ -2,24 +2,27 @@
 """Packet-level cross-check and calibration of tiersim's network models against ns-3 3.37.
 
   crosscheck.py reference CASES.json --work DIR      run ns-3 on every case (cached by input hash)
-  crosscheck.py compare   CASES.json --work DIR [--models CM02,LV08,NAME]
+  crosscheck.py compare   CASES.json --work DIR [--models CM02,LV08,NAME] [--all] [--markdown]
   crosscheck.py calibrate CASES.json --work DIR [--out platforms/network/NAME.json]
   crosscheck.py figure    CASES.json --work DIR [--models ...] [--out PNG]
+  crosscheck.py grids     CASES.json --work DIR [--out MODEL.json]   the fit's errors per route, Markdown
 
 CASES.json (bench/ns3/cases.json) names a tiersim platform, the routes to test (hosts, the glob of
 the links a calibrated model's entry matches, the ns-3 access: a WiFi cell or wired) and the cases:
-`devices` transfers of `bytes` all at once, or Poisson arrivals of `poisson_hz` per device over
-`duration_s`, the arrival times those of tiersim's own arrival process (a run's requests.csv, with
-the case's seed). Each case's transfers are written once (transfers.csv) and fed to both simulators:
+`devices` transfers of `bytes` all at once, `repeats` isolated transfers of one device (one per
+`period_s`, at a random phase), or Poisson arrivals of `poisson_hz` per device over `duration_s`,
+the arrival times those of tiersim's own arrival process (a run's requests.csv, with the case's
+seed). Each case's transfers are written once (transfers.csv) and fed to both simulators:
 ns-3 (bench/ns3/ns3_reference) and `tiersim network replay` with each model.
 
 calibrate fits, for each route, a latency factor, a bandwidth factor and a TCP window (SimGrid's
 TCP-gamma) per size class (piecewise constant, SimGrid's SMPI-style steps, boundaries at the
 geometric middle between fitted sizes) and a capacity factor for each of the route's
 `capacity_links` (the WiFi cell), by least squares on the relative errors of the mean and the p95
-of all the route's "fit" cases at once (scipy.optimize.least_squares, soft-L1 loss, from several
-starts, on CM02's closed form for equal flows started together), replays every case through tiersim
-with the result, and writes the model with tiersim's errors per case. "held_out" cases are never fitted on and are reported separately.
+of all the route's all-at-once "fit" cases at once (scipy.optimize.least_squares, soft-L1 loss,
+from several starts, on CM02's closed form for equal flows started together), per size class a time
+jitter from the route's "fit" repeats (the quantiles of their times over the mean), replays every
+case through tiersim with the result, and writes the model with tiersim's errors per case. "held_out" cases are never fitted on and are reported separately.
 """
 import argparse
 import csv
@@ -28,6 +31,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -125,7 +129,13 @@ def tiersim_arrivals(spec, case):
 
 
 def transfers(spec, case):
-    """(device, start_s) of every transfer of the case: all at 0, or tiersim's Poisson arrivals."""
+    """(device, start_s) of every transfer of the case: all at 0; `repeats` isolated transfers of
+    device 0, one per `period_s` at a random point of its first half (a random phase against the
+    access's periodic schedules: beacons, LTE subframes and scheduling requests), so their spread is
+    the access's own randomness; or tiersim's Poisson arrivals."""
+    if "repeats" in case:
+        phase = np.random.default_rng(case["seed"]).uniform(0.0, 0.5, case["repeats"])
+        return [(0, (k + float(u)) * case["period_s"]) for k, u in enumerate(phase)]
     if "poisson_hz" not in case:
         return [(d, 0.0) for d in range(case["devices"])]
     return tiersim_arrivals(spec, case)
@@ -188,8 +198,10 @@ def replay(spec, cases, model, platform=None):
         lines, owner = ["transfer,source,destination,start_s,bytes"], []
         for k, case in enumerate(cases):
             r = spec["routes"][case["route"]]
-            for dev, t in transfers(spec, case):
-                lines.append(f"{len(owner)},{r['from'].format(device=dev)},{r['to']},{k * CASE_GAP_S + t!r},{case['bytes']}")
+            # ids restart with each case: a model's jitter draws a transfer by its id, so a case
+            # gets the same draws alone or beside others
+            for i, (dev, t) in enumerate(transfers(spec, case)):
+                lines.append(f"{i},{r['from'].format(device=dev)},{r['to']},{k * CASE_GAP_S + t!r},{case['bytes']}")
                 owner.append(case["name"])
         Path(tmp, "t.csv").write_text("\n".join(lines) + "\n")
         t0 = time.time()
@@ -234,11 +246,37 @@ def model_json(summary, entries, links=(), fit=None, platform=None):
     return model
 
 
-def route_entry(through, steps, lat, bw, gamma):
-    return {"through": through,
-            "latency_factor": [[round(s, 1), float(f"{f:.5g}")] for s, f in zip(steps, lat)],
-            "bandwidth_factor": [[round(s, 1), float(f"{f:.5g}")] for s, f in zip(steps, bw)],
-            "tcp_gamma_bytes": [[round(s, 1), round(g)] for s, g in zip(steps, gamma)]}
+def route_entry(through, steps, lat, bw, gamma, jitter=None):
+    entry = {"through": through,
+             "latency_factor": [[round(s, 1), float(f"{f:.5g}")] for s, f in zip(steps, lat)],
+             "bandwidth_factor": [[round(s, 1), float(f"{f:.5g}")] for s, f in zip(steps, bw)],
+             "tcp_gamma_bytes": [[round(s, 1), round(g)] for s, g in zip(steps, gamma)]}
+    if jitter and any(len(q) > 1 for q in jitter):
+        entry["time_jitter"] = [[round(s, 1), q] for s, q in zip(steps, jitter)]
+    return entry
+
+
+JITTER_POINTS = 21  # quantiles at probabilities 0, 0.05, ..., 1
+
+
+def jitter_table(durations):
+    """The quantiles of durations / their mean at JITTER_POINTS evenly spaced probabilities, scaled so
+    that the quantile function tiersim draws from (linear between them) has mean 1 exactly: the
+    jitter spreads a transfer's time without moving the mean the factors were fitted to."""
+    q = np.quantile(np.asarray(durations) / np.mean(durations), np.linspace(0, 1, JITTER_POINTS))
+    mean = (q[0] / 2 + q[1:-1].sum() + q[-1] / 2) / (len(q) - 1)
+    return [round(float(x), 4) for x in q / mean]
+
+
+def fit_jitter(spec, work, route, sizes):
+    """Per size class, the time jitter of the route's isolated repeats of that size (cases with
+    `repeats`); [1] (none) for a size without them."""
+    tables = []
+    for size in sizes:
+        case = next((c for c in spec["cases"] if c["route"] == route and c.get("repeats") and c["use"] == "fit"
+                     and c["bytes"] == size), None)
+        tables.append(jitter_table(read_durations(case_dir(work, case) / "ns3.csv")) if case else [1.0])
+    return tables
 
 
 # Residual scales: the targets (mean within 10 %, p95 within 20 %) become |residual| <= 1.
@@ -352,6 +390,29 @@ def fit_route(spec, route, cases, ref, sizes, fixed_caps, starts=200):
     return unpack(best.x), links, latency
 
 
+def dump_model(model):
+    """The model as indented JSON with every list of plain numbers on one line ([bytes, factor]
+    steps, a jitter's quantiles)."""
+    text = json.dumps(model, indent=2)
+    return re.sub(r"\[[^\[\]{}\"]*\]", lambda m: json.dumps(json.loads(m.group(0))), text) + "\n"
+
+
+def replay_model(spec, model, cases):
+    """Replays the cases through tiersim with `model` (a model file's JSON, not written anywhere)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        plat = Path(tmp) / Path(spec["platform_path"]).name
+        plat.symlink_to(spec["platform_path"])
+        (Path(tmp) / "network").mkdir()
+        (Path(tmp) / "network" / "fit.json").write_text(json.dumps(model))
+        return replay(spec, cases, "fit", platform=plat)[0]
+
+
+def replay_with(spec, fitted_entries, links, cases):
+    """Replays the cases through tiersim with a model of the routes fitted so far."""
+    entries = [fitted_entries[n] for n in sorted(fitted_entries, key=lambda n: entry_order(spec, n))]
+    return replay_model(spec, model_json("fit", entries, links), cases)
+
+
 def calibrate(spec, work, out_path):
     """Fits each route on all its fit cases at once (fit_route), then replays every case through
     tiersim with the fitted model: the errors recorded and printed are tiersim's."""
@@ -365,30 +426,33 @@ def calibrate(spec, work, out_path):
     caps = {}
     for route in fit_order(spec):
         r = spec["routes"][route]
-        cases = [c for c in spec["cases"] if c["route"] == route and c["use"] == "fit"]
-        held = [c for c in spec["cases"] if c["route"] == route and c["use"] != "fit"]
+        ours = [c for c in spec["cases"] if c["route"] == route]
+        cases = [c for c in ours if c["use"] == "fit" and not c.get("repeats")]  # the factors' fit
+        repeats = [c for c in ours if c["use"] == "fit" and c.get("repeats")]   # the jitter's
+        held = [c for c in ours if c["use"] != "fit"]
         sizes = sorted({c["bytes"] for c in cases})
         t0 = time.time()
         (lat, bw, gamma, caps), rlinks, latency = fit_route(spec, route, cases, ref, sizes, caps)
         caps = {g: (float(f"{f:.5g}"), float(f"{d:.5g}"), u) for g, (f, d, u) in caps.items()}
         fitted_entries[route] = route_entry(r["through"], size_steps(sizes), lat, bw, gamma)
-        entries = [fitted_entries[n] for n in sorted(fitted_entries, key=lambda n: entry_order(spec, n))]
         links = link_entries(caps)
-        with tempfile.TemporaryDirectory() as tmp:
-            plat = Path(tmp) / Path(spec["platform_path"]).name
-            plat.symlink_to(spec["platform_path"])
-            (Path(tmp) / "network").mkdir()
-            (Path(tmp) / "network" / "fit.json").write_text(json.dumps(model_json("fit", entries, links)))
-            sim, _ = replay(spec, cases + held, "fit", platform=plat)
-        # The closed form the fit used against tiersim's replay of the same cases (rounded model).
+        # The closed form the fit used against tiersim's replay of the same cases (rounded model,
+        # before the jitter, which the closed form leaves out).
+        sim = replay_with(spec, fitted_entries, links, cases)
+
         def closed_form(c):
             i = sizes.index(c["bytes"])
             return equal_flows_time(rlinks, latency, c["bytes"], c["devices"], lat[i], bw[i], gamma[i], caps)
 
         gap = max(abs(closed_form(c) / stats(sim[c["name"]])[0] - 1) for c in cases)
-        fitted, held_errors = case_errors(sim, ref, cases), case_errors(sim, ref, held)
+        fitted_entries[route] = route_entry(r["through"], size_steps(sizes), lat, bw, gamma,
+                                            fit_jitter(spec, work, route, sizes))
+        entries = [fitted_entries[n] for n in sorted(fitted_entries, key=lambda n: entry_order(spec, n))]
+        sim = replay_with(spec, fitted_entries, links, cases + repeats + held)
+        fitted, held_errors = case_errors(sim, ref, cases + repeats), case_errors(sim, ref, held)
         fit_record["routes"][route] = {
             "fitted_on": [c["name"] for c in cases],
+            **({"jitter_fitted_on": [c["name"] for c in repeats]} if repeats else {}),
             "errors": {n: {"mean": round(em, 4), "p95": round(ep, 4)} for n, (em, ep) in fitted.items()},
             "held_out": {n: {"mean": round(em, 4), "p95": round(ep, 4)} for n, (em, ep) in held_errors.items()}}
         worst = max(fitted.items(), key=lambda kv: abs(kv[1][0]))
@@ -399,13 +463,46 @@ def calibrate(spec, work, out_path):
                        f"({spec['cases_file']}): latency, bandwidth and TCP window by route and size", entries, links,
                        fit_record, Path(spec["platform"]).name)
     Path(out_path).parent.mkdir(parents=True, exist_ok=True)
-    Path(out_path).write_text(json.dumps(model, indent=2) + "\n")
+    Path(out_path).write_text(dump_model(model))
     print(f"wrote {out_path}", file=sys.stderr)
 
 
 # ---- comparison ----------------------------------------------------------------------------
 
-def compare(spec, work, models, only_report):
+def ms(seconds):
+    """A time for a Markdown table: 7.79 ms, 281.6 ms, 1 448.8 ms."""
+    x = seconds * 1e3
+    text = f"{x:,.2f}" if x < 100 else f"{x:,.1f}"
+    return text.replace(",", "\u202f") + " ms"
+
+
+def pct(error):
+    return f"{error:+.1%}".replace("-", "\u2212").replace("%", " %")
+
+
+def compare_markdown(spec, cases, models, ref, sims, walls, work):
+    """The comparison as a Markdown table (docs take it as printed)."""
+    platform = Path(spec["platform"]).stem
+    one = len(models) == 1
+    head = ["platform", "case", "use", "ns-3 mean", "ns-3 p95"]
+    for m in models:
+        head += ([f"{m} mean"] if one else []) + [f"{m} error, mean / p95"]
+    head += ["ns-3 wall", "tiersim wall"]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for c in cases:
+        rm, rp = ref[c["name"]]
+        wall_file = case_dir(work, c) / "ns3_wall_s.txt"
+        row = [platform, f"`{c['name']}`", c["use"].replace("_", " "), ms(rm), ms(rp)]
+        for m in models:
+            sm, sp = stats(sims[m][c["name"]])
+            row += ([ms(sm)] if one else []) + [f"{pct((sm - rm) / rm)} / {pct((sp - rp) / rp)}"]
+        row += [f"{float(wall_file.read_text()):.2f} s" if wall_file.exists() else "",
+                f"{max(walls[(m, c['name'])] for m in models):.2f} s"]
+        print("| " + " | ".join(row) + " |")
+
+
+def compare(spec, work, models, only_report, markdown=False):
     ref = reference_stats(spec, work)
     cases = [c for c in spec["cases"] if c.get("report") or not only_report]
     sims, walls = {}, {}
@@ -414,6 +511,8 @@ def compare(spec, work, models, only_report):
         for c in cases:  # one process per case: its wall time is the case's
             r, walls[(m, c["name"])] = replay(spec, [c], m)
             sims[m].update(r)
+    if markdown:
+        return compare_markdown(spec, cases, models, ref, sims, walls, work)
     print(f"{'case':<18} {'use':<8} {'ns-3 mean':>10} {'ns-3 p95':>10} {'ns-3 wall':>9}  "
           + "  ".join(f"{m + ' mean':>16} {'err':>6} {'p95 err':>7} {'wall':>6}" for m in models))
     worst = {m: (0.0, "") for m in models}
@@ -437,52 +536,95 @@ def compare(spec, work, models, only_report):
     print("worst mean error: " + ", ".join(f"{m} {worst[m][0]:+.1%} ({worst[m][1]})" for m in models))
 
 
+# ---- error grids (platforms/README.md) ------------------------------------------------------
+
+def size_label(size):
+    for unit, scale in (("MB", 1e6), ("kB", 1e3)):
+        if size >= scale:
+            return f"{size / scale:g} {unit}"
+    return f"{size:g} B"
+
+
+def grids(spec, model_path):
+    """Per route, the fit record's mean / p95 errors (%) of the fitted all-at-once cases as a size x
+    transfers grid, then those of the isolated repeats and the held-out cases, as Markdown."""
+    fit = json.loads(Path(model_path).read_text())["fit"]["routes"]
+    platform = Path(spec["platform"]).stem
+
+    def cell(e):
+        return f"{pct(e['mean'])[:-2]} / {pct(e['p95'])[:-2]}"
+
+    for route in fit_order(spec):
+        record = fit[route]
+        ours = [c for c in spec["cases"] if c["route"] == route and c["use"] == "fit" and not c.get("repeats")]
+        counts = sorted({c["devices"] for c in ours})
+        r = spec["routes"][route]
+        print(f"{platform}, {r['from'].format(device='N')} → {r['to']} (route `{route}`): mean / p95 error (%) "
+              f"of the fitted cases\n")
+        print("| size | " + " | ".join(f"{n} at once" for n in counts) + " |")
+        print("|---|" + "---|" * len(counts))
+        for size in sorted({c["bytes"] for c in ours}):
+            row = [next((cell(record["errors"][c["name"]]) for c in ours if c["bytes"] == size and c["devices"] == n), "")
+                   for n in counts]
+            print(f"| {size_label(size)} | " + " | ".join(row) + " |")
+        repeats = [c for c in spec["cases"] if c["route"] == route and c.get("repeats") and c["use"] == "fit"]
+        if repeats:
+            print("\nIsolated repeats (the jitter's fit): " + "; ".join(
+                f"{size_label(c['bytes'])} {cell(record['errors'][c['name']])}" for c in repeats) + ".")
+        if record["held_out"]:
+            print("\nHeld out: " + "; ".join(f"`{n}` {cell(e)}" for n, e in record["held_out"].items()) + ".")
+        print()
+
+
 # ---- figure --------------------------------------------------------------------------------
 
 def figure(spec, work, models, out):
-    """tiersim's mean transfer time against ns-3's, every case, one marker per model (filled: fit
-    cases; open: held out), log-log with the diagonal and the issue's 10 % band."""
+    """tiersim's mean (left) and p95 (right) transfer time against ns-3's, every case, one marker
+    per model (filled: fit cases; open: held out), log-log with the diagonal and the issue's bands
+    (mean within 10 %, p95 within 20 %)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     ref = reference_stats(spec, work)
     cases = spec["cases"]
-    fig, ax = plt.subplots(figsize=(6.4, 5.6))
+    fig, axes = plt.subplots(1, 2, figsize=(12.0, 5.6))
     styles = {"CM02": ("tab:red", "s"), "LV08": ("tab:orange", "^")}
-    lo, hi = float("inf"), 0.0
-    for m in models:
-        sim, _ = replay(spec, cases, m)
-        colour, marker = styles.get(m, ("tab:blue", "o"))
-        for use, filled in (("fit", True), ("held_out", False)):
-            xs = [ref[c["name"]][0] * 1e3 for c in cases if c["use"] == use]
-            ys = [stats(sim[c["name"]])[0] * 1e3 for c in cases if c["use"] == use]
-            if not xs:
-                continue
-            lo, hi = min(lo, *xs, *ys), max(hi, *xs, *ys)
-            ax.scatter(xs, ys, s=22, marker=marker, edgecolors=colour, linewidths=1.0,
-                       facecolors=colour if filled else "none", alpha=0.85, label=m if filled else None)
-    ax.scatter([], [], s=22, marker="o", edgecolors="black", facecolors="none", label="open: held-out cases")
-    grid = np.geomspace(lo / 1.5, hi * 1.5, 50)
-    ax.plot(grid, grid, color="black", linewidth=0.8)
-    ax.fill_between(grid, grid * 0.9, grid * 1.1, color="grey", alpha=0.25, label="within 10 %")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlim(grid[0], grid[-1])
-    ax.set_ylim(grid[0], grid[-1])
-    ax.set_xlabel("ns-3 3.37, mean transfer time (ms)")
-    ax.set_ylabel("tiersim, mean transfer time (ms)")
-    ax.set_title(f"{Path(spec['platform']).name}: {len(cases)} cases, {len(spec['routes'])} routes")
-    ax.grid(True, which="major", linewidth=0.4, alpha=0.5)
-    ax.legend(fontsize=8, loc="upper left")
+    sims = {m: replay(spec, cases, m)[0] for m in models}
+    for k, (ax, what, band) in enumerate(zip(axes, ("mean", "p95"), (0.10, 0.20))):
+        lo, hi = float("inf"), 0.0
+        for m in models:
+            colour, marker = styles.get(m, ("tab:blue", "o"))
+            for use, filled in (("fit", True), ("held_out", False)):
+                xs = [ref[c["name"]][k] * 1e3 for c in cases if c["use"] == use]
+                ys = [stats(sims[m][c["name"]])[k] * 1e3 for c in cases if c["use"] == use]
+                if not xs:
+                    continue
+                lo, hi = min(lo, *xs, *ys), max(hi, *xs, *ys)
+                ax.scatter(xs, ys, s=22, marker=marker, edgecolors=colour, linewidths=1.0,
+                           facecolors=colour if filled else "none", alpha=0.85, label=m if filled else None)
+        ax.scatter([], [], s=22, marker="o", edgecolors="black", facecolors="none", label="open: held-out cases")
+        grid = np.geomspace(lo / 1.5, hi * 1.5, 50)
+        ax.plot(grid, grid, color="black", linewidth=0.8)
+        ax.fill_between(grid, grid * (1 - band), grid * (1 + band), color="grey", alpha=0.25,
+                        label=f"within {band:.0%}".replace("%", " %"))
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlim(grid[0], grid[-1])
+        ax.set_ylim(grid[0], grid[-1])
+        ax.set_xlabel(f"ns-3 3.37, {what} transfer time (ms)")
+        ax.set_ylabel(f"tiersim, {what} transfer time (ms)")
+        ax.grid(True, which="major", linewidth=0.4, alpha=0.5)
+        ax.legend(fontsize=8, loc="upper left")
+    fig.suptitle(f"{Path(spec['platform']).name}: {len(cases)} cases, {len(spec['routes'])} routes")
     fig.tight_layout()
     Path(out).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=130)
+    fig.savefig(out, dpi=110)
     print(f"wrote {out}", file=sys.stderr)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=["reference", "compare", "calibrate", "figure"])
+    ap.add_argument("command", choices=["reference", "compare", "calibrate", "figure", "grids"])
     ap.add_argument("cases")
     ap.add_argument("--work", required=True, help="folder for each case's inputs and the ns-3 results (cached)")
     ap.add_argument("--models", help="comma-separated network models to compare (default: CM02, LV08 and the "
@@ -490,12 +632,15 @@ def main():
     ap.add_argument("--out", help="calibrate: the model file to write (default <platform folder>/network/<model>.json); "
                                   "figure: the PNG")
     ap.add_argument("--all", action="store_true", help="compare: every case, not only those marked report")
+    ap.add_argument("--markdown", action="store_true", help="compare: print a Markdown table (for the docs)")
     ap.add_argument("--only", help="reference: comma-separated case names")
     ap.add_argument("--variant", help="a variant of the cases file (its \"variants\": model name and TCP settings)")
     a = ap.parse_args()
     spec = load_cases(a.cases, a.variant)
     if a.command == "reference":
         run_reference(spec, a.work, a.only.split(",") if a.only else None)
+    elif a.command == "grids":
+        grids(spec, a.out or Path(spec["platform_path"]).parent / "network" / f"{spec['model']}.json")
     elif a.command == "calibrate":
         out = a.out or Path(spec["platform_path"]).parent / "network" / f"{spec['model']}.json"
         calibrate(spec, a.work, out)
@@ -504,7 +649,7 @@ def main():
         if a.command == "figure":
             figure(spec, a.work, models, a.out or Path(a.work) / "crosscheck.png")
         else:
-            compare(spec, a.work, models, not a.all)
+            compare(spec, a.work, models, not a.all, a.markdown)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,11 @@ def test_the_fits_closed_form_is_what_tiersim_replays(cases_file, variant):
     caps = {l["through"]: (l.get("bandwidth_factor", 1.0), l.get("contention_decay", 0.0), l.get("contention_up_to", 1))
             for l in model.get("links", [])}
     cases = [c for c in spec["cases"] if "poisson_hz" not in c]
-    sim, _ = crosscheck.replay(spec, cases, spec["model"])
+    # The fit's closed form leaves the time jitter out (it has mean 1; tests/test_network.cpp
+    # checks its draws): replayed without it, equal flows are equal.
+    for entry in model["routes"]:
+        entry.pop("time_jitter", None)
+    sim = crosscheck.replay_model(spec, model, cases)
     checked = 0
     for route in spec["routes"]:
         entry = next(e for e in model["routes"] if e["through"] == spec["routes"][route]["through"])
@@ -39,7 +43,7 @@ def test_the_fits_closed_form_is_what_tiersim_replays(cases_file, variant):
             expected = crosscheck.equal_flows_time(
                 links, latency, size, c["devices"], step(entry["latency_factor"], size),
                 step(entry["bandwidth_factor"], size), step(entry["tcp_gamma_bytes"], size), caps)
-            for duration in sim[c["name"]]:  # equal flows: every one ends at the same time
+            for duration in sim[c["name"]]:  # equal flows: every one ends at the same time (repeats: alone)
                 assert duration == pytest.approx(expected, rel=1e-9), c["name"]
             checked += 1
     assert checked >= 30
@@ -59,3 +63,25 @@ def test_poisson_cases_take_tiersims_arrivals():
     assert crosscheck.transfers(spec, case) == rows
     crosscheck._arrivals.clear()
     assert crosscheck.transfers(spec, dict(case, seed=case["seed"] + 1)) != rows
+
+
+def test_a_jitter_table_is_the_spread_of_the_times_with_mean_one():
+    # Times 8, 9, 10, 13 (mean 10): quantiles of time / mean, then scaled so that the quantile
+    # function tiersim draws from (linear between the 21 points) has mean 1.
+    table = crosscheck.jitter_table([0.008, 0.009, 0.010, 0.013])
+    assert len(table) == crosscheck.JITTER_POINTS
+    assert table == sorted(table)
+    trapezoid = (table[0] / 2 + sum(table[1:-1]) + table[-1] / 2) / (len(table) - 1)
+    assert trapezoid == pytest.approx(1.0, abs=1e-4)
+    assert table[-1] / table[0] == pytest.approx(13 / 8, rel=1e-3)  # min and max keep their ratio
+
+
+def test_repeats_are_isolated_transfers_at_a_random_phase():
+    spec = crosscheck.load_cases(ROOT / "bench" / "ns3" / "cases.json")
+    case = next(c for c in spec["cases"] if c["name"] == "wifi_repeat_100k")
+    rows = crosscheck.transfers(spec, case)
+    assert len(rows) == case["repeats"] and {d for d, _ in rows} == {0}
+    for k, (_, t) in enumerate(rows):  # one per period, in the first half of it
+        assert k * case["period_s"] <= t < (k + 0.5) * case["period_s"]
+    assert len({round(t % case["period_s"], 9) for _, t in rows}) == len(rows)  # phases differ
+    assert crosscheck.transfers(spec, case) == rows
