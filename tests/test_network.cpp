@@ -177,6 +177,19 @@ TEST_CASE("a route's time jitter scales each transfer by its draw from the quant
   }
 }
 
+// The quantile function itself: [0.8, 1.0, 1.6] at probabilities 0, 0.5, 1; no draw: its mean 1.1
+// (what a policy's estimate uses); a step table picks by size; one value is a constant.
+TEST_CASE("a time jitter's quantile function, its mean and its size steps", "[network]") {
+  tiersim::SizeJitter j;
+  j.steps = {{0.0, {0.8, 1.0, 1.6}}, {1000.0, {2.0}}};
+  CHECK(j.at(10, 0.25) == Approx(0.9).epsilon(1e-12));
+  CHECK(j.at(10, 0.75) == Approx(1.3).epsilon(1e-12));
+  CHECK(j.at(10, 1.0) == Approx(1.6).epsilon(1e-12));
+  CHECK(j.at(10, tiersim::kNoDraw) == Approx(1.1).epsilon(1e-12));
+  CHECK(j.at(1000, 0.3) == 2.0);
+  CHECK(j.at(5000, tiersim::kNoDraw) == 2.0);
+}
+
 TEST_CASE("analytic and SimGrid engines agree at vanishing load under a calibrated model", "[network][agreement]") {
   auto dir = testing::scratch_dir("network_agree");
   json model = kWanModel;

@@ -42,7 +42,7 @@ struct SizeFactor {
 // worker count and any event order see the same multiplier for the same transfer.
 struct SizeJitter {
   std::vector<std::pair<double, std::vector<double>>> steps{{0.0, {1.0}}};
-  double at(double bytes, double draw) const;  // draw: uniform in (0, 1)
+  double at(double bytes, double draw) const;  // draw: uniform in (0, 1); kNoDraw: the mean
 };
 
 // The factors of the routes through given kinds of link: the first entry of a model each of whose
