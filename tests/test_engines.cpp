@@ -4,7 +4,9 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <tuple>
 
@@ -474,4 +476,38 @@ TEST_CASE("simultaneous transfer completions are served in the order the transfe
   for (std::size_t i = 1; i < rows.size(); ++i) latency_by_device[rows[i][1]] = std::stod(rows[i][5]);
   CHECK(latency_by_device["0"] == Approx(0.322064).epsilon(1e-9));
   CHECK(latency_by_device["1"] == Approx(0.622064).epsilon(1e-9));
+}
+
+// The SimGrid engine runs a device's transfers on an idle host of its class borrowed for as long as
+// the device has transfers in flight (engines/link_pool.hpp): the same times as on its own host.
+// TIERSIM_NO_LINK_POOL=1 turns that off; the request logs must be byte-identical. 300 phones at
+// 1 request/s each with cloud offloads and replies: several devices in flight at once, hosts reused.
+TEST_CASE("borrowed device hosts give byte-identical results to each device's own", "[engines][simgrid]") {
+  auto dir = testing::scratch_dir("link_pool");
+  for (const std::string model : {"CM02", "wifi_edge_cloud_ns3"}) {
+    json config = testing::read_json(source_path("experiments/quickstart.json"));
+    config["trace"] = source_path("traces/sst2_bert12.csv");
+    config["profile"] = source_path("traces/sst2_bert12.profile.json");
+    config["platform"] = source_path("platforms/wifi_edge_cloud.xml");
+    config["policy"] = {{"name", "entropy"}, {"params", {{"thresholds", 0.25}}}};
+    config["workload"]["devices"] = 300;
+    config["workload"]["requests"] = 3000;
+    config["workload"]["arrival"] = {{"process", "poisson"}, {"rate_hz", 1.0}};
+    config["simulation"]["network_model"] = model;
+    const std::string path = testing::write_config(dir, config);
+    std::map<std::string, std::string> logs;
+    for (const bool pooled : {true, false}) {
+      if (!pooled) ::setenv("TIERSIM_NO_LINK_POOL", "1", 1);
+      const std::string out = dir + "/out_" + model + (pooled ? "_pooled" : "_own");
+      auto r = testing::run_cli("run " + path + " -o " + out + " --requests");
+      ::unsetenv("TIERSIM_NO_LINK_POOL");
+      INFO(r.err);
+      REQUIRE(r.status == 0);
+      std::ifstream in(out + "/runs/" + config["name"].get<std::string>() + "/requests.csv");
+      logs[pooled ? "pooled" : "own"] = std::string(std::istreambuf_iterator<char>(in), {});
+    }
+    INFO(model);
+    CHECK(logs["pooled"].size() > 100000);
+    CHECK(logs["pooled"] == logs["own"]);
+  }
 }

@@ -10,7 +10,10 @@
 #include <map>
 
 #include "helpers.hpp"
+#include "engines/link_pool.hpp"
+#include "io/platform.hpp"
 #include "network/network_model.hpp"
+#include <simgrid/s4u/Engine.hpp>
 
 using nlohmann::json;
 using testing::source_path;
@@ -313,4 +316,38 @@ TEST_CASE("bad calibrated models and unknown model names are one line naming fil
   CHECK(r.err == fmt::format("tiersim: error: {}: /simulation/network_model: unknown network model \"wifi_ac_390\" "
                              "(expected one of: CM02, LV08, bad; calibrated models are <platform's folder>/network/NAME.json, "
                              "here {}/network)\n", path, dir));
+}
+
+// Classes of interchangeable device hosts: a0 and a1 have alike own links (10 MB/s, 1 ms) and share
+// bb; b0's own link is faster: two classes. A device borrows the top idle host of its class (the
+// first devices' on top), keeps it while it has transfers in flight, and gives it back after.
+TEST_CASE("device hosts fall into classes of alike links and are lent last-returned first", "[network][engines]") {
+  auto dir = testing::scratch_dir("link_pool_unit");
+  testing::write_file(dir + "/p.xml", R"(<?xml version='1.0'?>
+<!DOCTYPE platform SYSTEM "https://simgrid.org/simgrid.dtd">
+<platform version="4.1"><zone id="w" routing="Full">
+  <host id="a0" speed="1Gf"/><host id="a1" speed="1Gf"/><host id="b0" speed="1Gf"/><host id="s" speed="1Gf"/>
+  <link id="la0" bandwidth="10MBps" latency="1ms"/><link id="la1" bandwidth="10MBps" latency="1ms"/>
+  <link id="lb0" bandwidth="20MBps" latency="1ms"/><link id="bb" bandwidth="100MBps" latency="1ms"/>
+  <route src="a0" dst="s"><link_ctn id="la0"/><link_ctn id="bb"/></route>
+  <route src="a1" dst="s"><link_ctn id="la1"/><link_ctn id="bb"/></route>
+  <route src="b0" dst="s"><link_ctn id="lb0"/><link_ctn id="bb"/></route>
+</zone></platform>)");
+  tiersim::SimgridSession session(*tiersim::NetworkModels::lookup("CM02"));
+  session.engine().load_platform(dir + "/p.xml");
+  auto* a0 = session.engine().host_by_name("a0");
+  auto* a1 = session.engine().host_by_name("a1");
+  auto* b0 = session.engine().host_by_name("b0");
+  tiersim::LinkPool pool({a0, a1, b0}, {session.engine().host_by_name("s")}, session.network());
+  CHECK(pool.classes() == 2);
+  CHECK(pool.acquire(1) == a0);  // device 1 borrows its class's top idle host
+  CHECK(pool.acquire(0) == a1);
+  CHECK(pool.acquire(0) == a1);  // a second transfer in flight: the same host
+  CHECK(pool.acquire(2) == b0);
+  pool.release(1);
+  pool.release(0);  // one of device 0's two transfers: it keeps a1
+  CHECK(pool.acquire(1) == a0);
+  pool.release(0);
+  pool.release(1);
+  CHECK(pool.acquire(0) == a0);  // the last returned on top
 }
