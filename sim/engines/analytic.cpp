@@ -290,6 +290,7 @@ RequestRecord AnalyticEngine::simulate(RunSetup& setup, const Metrics& metrics, 
   Tier held = Tier::Mobile;  // the server tier the request is at (Mobile: none)
   double visit_start = 0;    // when it reached that server
   int hops = 0;              // transfers so far (a transfer's network jitter draw, as the SimGrid engine's)
+  const bool jitter = setup.network.has_jitter();
   for (Step step = walk.next();; step = walk.next()) {
     if (step.kind == StepKind::Done) {
       accounting.finish_record(rec, step);
@@ -297,7 +298,7 @@ RequestRecord AnalyticEngine::simulate(RunSetup& setup, const Metrics& metrics, 
     }
     if (step.kind == StepKind::Transfer) {
       held = Tier::Mobile;
-      const double draw = transfer_draw(setup.walk.seed, rec.request, hops++);
+      const double draw = jitter ? transfer_draw(setup.walk.seed, rec.request, hops++) : kNoDraw;
       double seconds = setup.network.transfer_time(routes.route[index(step.tier)][index(step.to)], step.bytes, draw);
       accounting.charge_transfer(rec, step, 0.0);  // its radio energy comes from the device's RadioTimeline
       if (step.on_radio()) radio.push_back({t, t + seconds, step.bytes, step.tier == Tier::Mobile});

@@ -208,6 +208,7 @@ int Platform::set_link_bandwidth(const std::string& glob, double bytes_per_s, co
   for (auto* link : simgrid::s4u::Engine::get_instance()->get_all_links())
     if (fnmatch(glob.c_str(), link->get_cname(), 0) == 0) {
       link->set_bandwidth(bytes_per_s * network.capacity_factor(*link));
+      link_findings_.reset();
       ++matched;
     }
   return matched;
@@ -237,29 +238,39 @@ std::vector<std::string> Platform::implausible_values() const {
   // any single link in service; 10 s one-way is beyond a geostationary hop (0.25 s); a phone
   // or IoT radio draws well under 10 W (Halperin et al. 2010: 802.11n 1.3-2.1 W; Huang et al.,
   // MobiSys 2012: LTE up to ~3.5 W). A unit slip (bps for Bps, ms for s) lands outside them.
-  Finding slow, fast, late, radio;
-  for (auto* link : simgrid::s4u::Engine::get_instance()->get_all_links()) {
-    // A link meant to take no time (a model without a network) says so: <prop id="ideal" value="true"/>.
-    if (const char* ideal = link->get_property("ideal"); ideal && std::string(ideal) == "true") continue;
-    const double bw = link->get_bandwidth(), lat = link->get_latency();
-    if (bw < 1e3) slow.add(fmt::format("link {} has bandwidth {:g} B/s", link->get_name(), bw));
-    if (bw > 1.25e11) fast.add(fmt::format("link {} has bandwidth {:g} B/s", link->get_name(), bw));
-    if (lat > 10) late.add(fmt::format("link {} has latency {:g} s", link->get_name(), lat));
+  // Kept between runs (every run of a sweep asks; scanning 10 000 phones each time took half of
+  // a 1 000-point analytic sweep): the links' until a bandwidth changes, the radios' for good.
+  if (!link_findings_) {
+    Finding slow, fast, late;
+    for (auto* link : simgrid::s4u::Engine::get_instance()->get_all_links()) {
+      // A link meant to take no time (a model without a network) says so: <prop id="ideal" value="true"/>.
+      if (const char* ideal = link->get_property("ideal"); ideal && std::string(ideal) == "true") continue;
+      const double bw = link->get_bandwidth(), lat = link->get_latency();
+      if (bw < 1e3) slow.add(fmt::format("link {} has bandwidth {:g} B/s", link->get_name(), bw));
+      if (bw > 1.25e11) fast.add(fmt::format("link {} has bandwidth {:g} B/s", link->get_name(), bw));
+      if (lat > 10) late.add(fmt::format("link {} has latency {:g} s", link->get_name(), lat));
+    }
+    link_findings_.emplace();
+    slow.report(*link_findings_, path_, "links", "below 1 kB/s (SimGrid reads bandwidth in bytes/s: \"12.5MBps\" is 100 Mb/s)");
+    fast.report(*link_findings_, path_, "links", "above 1 Tb/s");
+    late.report(*link_findings_, path_, "links", "above 10 s one way");
   }
-  for (const auto& host : by_role_[index(Tier::Mobile)]) {
-    std::vector<std::pair<std::string, double>> powers{{"radio_tx_w", host.radio_tx_w}, {"radio_rx_w", host.radio_rx_w}};
-    if (host.properties)
-      for (const auto& [key, value] : *host.properties)
-        if (key.rfind("radio.", 0) == 0 && key.size() > 2 && key.compare(key.size() - 2, 2, "_w") == 0)
-          powers.emplace_back(key, host_property_number(path_, host.name, key, value));
-    for (const auto& [key, w] : powers)
-      if (w > 10) radio.add(fmt::format("host {} has {} = {:g} W", host.name, key, w));
+  if (!radio_findings_) {
+    Finding radio;
+    for (const auto& host : by_role_[index(Tier::Mobile)]) {
+      std::vector<std::pair<std::string, double>> powers{{"radio_tx_w", host.radio_tx_w}, {"radio_rx_w", host.radio_rx_w}};
+      if (host.properties)
+        for (const auto& [key, value] : *host.properties)
+          if (key.rfind("radio.", 0) == 0 && key.size() > 2 && key.compare(key.size() - 2, 2, "_w") == 0)
+            powers.emplace_back(key, host_property_number(path_, host.name, key, value));
+      for (const auto& [key, w] : powers)
+        if (w > 10) radio.add(fmt::format("host {} has {} = {:g} W", host.name, key, w));
+    }
+    radio_findings_.emplace();
+    radio.report(*radio_findings_, path_, "values", "above 10 W for a device radio");
   }
-  std::vector<std::string> out;
-  slow.report(out, path_, "links", "below 1 kB/s (SimGrid reads bandwidth in bytes/s: \"12.5MBps\" is 100 Mb/s)");
-  fast.report(out, path_, "links", "above 1 Tb/s");
-  late.report(out, path_, "links", "above 10 s one way");
-  radio.report(out, path_, "values", "above 10 W for a device radio");
+  std::vector<std::string> out = *link_findings_;
+  out.insert(out.end(), radio_findings_->begin(), radio_findings_->end());
   return out;
 }
 

@@ -108,6 +108,9 @@ class Platform {
   std::map<std::string, std::size_t> edge_index_;
   bool link_energy_ = false;
   bool profiles_ = false;
+  // implausible_values' findings, kept between the runs of a sweep (links': until
+  // set_link_bandwidth; radios': for good).
+  mutable std::optional<std::vector<std::string>> link_findings_, radio_findings_;
 };
 
 }  // namespace tiersim
