@@ -376,3 +376,31 @@ TEST_CASE("implausible platform and profile values are warnings: printed once, r
   CHECK_THAT(sweep.err, Contains("MACs?) (2 of the 2 points run)\n"));
   CHECK(std::count(sweep.err.begin(), sweep.err.end(), '\n') == 3);
 }
+
+// The findings are kept with the loaded platform between the runs that share it (scanning 10 000
+// phones per run was half of an analytic sweep), and follow each point's bandwidth override: of
+// three points run by one worker, only the one with 100 B/s radios warns about them.
+TEST_CASE("implausible link findings follow each point's bandwidth override within one worker", "[bad_input][warnings]") {
+  auto dir = testing::scratch_dir("implausible_sweep");
+  json config = {{"name", "bw"},
+                 {"trace", source_path("tests/data/tiny.csv")},
+                 {"profile", source_path("tests/data/tiny.profile.json")},
+                 {"platform", source_path("tests/data/tiny_platform.xml")},
+                 {"policy", {{"name", "all-on-mobile"}}},
+                 {"workload", {{"devices", 2}, {"requests", 4}, {"arrival", {{"process", "poisson"}, {"rate_hz", 1}}}}},
+                 {"network", {{"link_bandwidth_Bps", {{"radio*", 1e6}}}}},
+                 {"simulation", {{"engine", "analytic"}}},
+                 {"sweep", {{"grid", {{"network.link_bandwidth_Bps.radio*", {1e6, 100, 2e6}}}}}}};
+  auto r = testing::run_cli("run " + testing::write_config(dir, config) + " -o " + dir + "/out -j 1");
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.err, Contains("below 1 kB/s (SimGrid reads bandwidth in bytes/s: \"12.5MBps\" is 100 Mb/s) (1 of the 3 points run)\n"));
+  int warned = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir + "/out/runs")) {
+    json s = testing::read_json(entry.path().string() + "/summary.json");
+    const bool slow = s["warnings"].dump().find("below 1 kB/s") != std::string::npos;
+    CHECK(slow == (s["sweep"]["network.link_bandwidth_Bps.radio*"].get<double>() == 100));
+    warned += slow;
+  }
+  CHECK(warned == 1);
+}
