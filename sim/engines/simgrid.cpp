@@ -28,6 +28,7 @@
 #include <algorithm>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -144,6 +145,9 @@ struct Device {
   std::unique_ptr<RequestRecord> held;
 };
 
+// How far ahead of its arrival a device's next request is created and walked (release_deferred).
+constexpr double kLookahead_s = 1.0;
+
 class EventRun {
  public:
   EventRun(RunSetup& setup, Metrics& metrics, RequestLog& log);
@@ -227,6 +231,17 @@ class EventRun {
   };
   void push_event(Event e);
   std::vector<Event> events_;
+  // Devices whose next request arrives more than kLookahead_s after they became free: the request
+  // object is created (and walked on its device) only once the run is that close to its arrival,
+  // so an idle device holds no request (688 B) while waiting. A min-heap of (arrival, device).
+  struct Deferred {
+    double arrival;
+    std::uint64_t seq;
+    int device;
+    bool operator>(const Deferred& o) const { return arrival > o.arrival || (arrival == o.arrival && seq > o.seq); }
+  };
+  std::vector<Deferred> deferred_;
+  void release_deferred(double t);
   std::uint64_t scheduled_ = 0;
   simgrid::kernel::timer::Timer* timer_ = nullptr;  // the armed timer (nullptr: none)
   double timer_at_ = 0;
@@ -328,6 +343,12 @@ void EventRun::device_free(int d, double t) {
   while (dev.next < setup_.workload.requests_of(d)) {
     const long long k = dev.next++;
     const double arrival = next_arrival(d, k, t);
+    if (!stepwise_ && arrival > t + kLookahead_s) {
+      deferred_.push_back({arrival, scheduled_++, d});
+      std::push_heap(deferred_.begin(), deferred_.end(), std::greater<>());
+      if (!firing_) arm();
+      return;
+    }
     Request* r = new_request(d, k, arrival);
     if (stepwise_ && std::max(arrival, t) > now()) {
       at(std::max(arrival, t), r, &EventRun::device_walks_on);
@@ -373,6 +394,21 @@ long long EventRun::backlog(int d) {
     ++waiting;
   }
   return waiting;
+}
+
+// The deferred devices whose next request arrives by t + kLookahead_s: each request is created and
+// walks on its device from its arrival (ahead of time, as device_free does), and the device goes on
+// with the following ones once it is free.
+void EventRun::release_deferred(double t) {
+  while (!deferred_.empty() && deferred_.front().arrival <= t + kLookahead_s) {
+    std::pop_heap(deferred_.begin(), deferred_.end(), std::greater<>());
+    const int d = deferred_.back().device;
+    deferred_.pop_back();
+    const Device& dev = devices_[static_cast<std::size_t>(d)];
+    Request* r = new_request(d, dev.next - 1, dev.last_arrival);
+    r->step = r->walk->next();
+    if (const double free = device_steps(r, dev.last_arrival); free >= 0) device_free(d, free);
+  }
 }
 
 // Stepwise: r's walk moves on now, on its device — it arrives (and the device was free), or its
@@ -767,8 +803,11 @@ void EventRun::push_event(Event e) {
 
 // Keeps one SimGrid timer armed at the earliest queued event.
 void EventRun::arm() {
-  if (events_.empty()) return;
-  const double t = events_.front().t;
+  if (events_.empty() && deferred_.empty()) return;
+  double t = events_.empty() ? std::numeric_limits<double>::infinity() : events_.front().t;
+  // A deferred request is released by the first event within kLookahead_s of its arrival; the timer
+  // wakes for it only if none comes in the first half of that window (no extra step in a busy run).
+  if (!deferred_.empty()) t = std::min(t, std::max(now(), deferred_.front().arrival - kLookahead_s / 2));
   if (timer_ && timer_at_ == t) return;
   if (timer_) timer_->remove();
   timer_at_ = t;
@@ -781,6 +820,7 @@ void EventRun::fire() {
   timer_ = nullptr;  // SimGrid deletes a timer once it ran
   firing_ = true;
   const double t = now();
+  release_deferred(t);
   while (!events_.empty() && events_.front().t <= t) {
     std::pop_heap(events_.begin(), events_.end(), std::greater<>());
     const Event e = events_.back();
