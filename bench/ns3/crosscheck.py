@@ -285,13 +285,15 @@ PRIOR = 0.05  # pull of each bandwidth and capacity factor towards 1 (per unit o
 REPORT_WEIGHT = 2.0  # the issue's reference cases ("report": true) count twice in the fit
 
 
+def model_errors(sim, ref, name):
+    """A model's mean and p95 for the case and their errors relative to ns-3's."""
+    (sm, sp), (rm, rp) = stats(sim[name]), ref[name]
+    return sm, sp, (sm - rm) / rm, (sp - rp) / rp
+
+
 def case_errors(sim, ref, cases):
-    errors = {}
-    for c in cases:
-        m, p95 = stats(sim[c["name"]])
-        rm, rp = ref[c["name"]]
-        errors[c["name"]] = ((m - rm) / rm, (p95 - rp) / rp)
-    return errors
+    """{case: (mean error, p95 error)}."""
+    return {c["name"]: model_errors(sim, ref, c["name"])[2:] for c in cases}
 
 
 def route_links(spec, route):
@@ -480,6 +482,12 @@ def pct(error):
     return f"{error:+.1%}".replace("-", "\u2212").replace("%", " %")
 
 
+def ns3_wall(work, case):
+    """ns-3's wall time for the case (seconds), None if it was not recorded."""
+    f = case_dir(work, case) / "ns3_wall_s.txt"
+    return float(f.read_text()) if f.exists() else None
+
+
 def compare_markdown(spec, cases, models, ref, sims, walls, work):
     """The comparison as a Markdown table (docs take it as printed)."""
     platform = Path(spec["platform"]).stem
@@ -492,12 +500,12 @@ def compare_markdown(spec, cases, models, ref, sims, walls, work):
     print("|" + "---|" * len(head))
     for c in cases:
         rm, rp = ref[c["name"]]
-        wall_file = case_dir(work, c) / "ns3_wall_s.txt"
+        wall = ns3_wall(work, c)
         row = [platform, f"`{c['name']}`", c["use"].replace("_", " "), ms(rm), ms(rp)]
         for m in models:
-            sm, sp = stats(sims[m][c["name"]])
-            row += ([ms(sm)] if one else []) + [f"{pct((sm - rm) / rm)} / {pct((sp - rp) / rp)}"]
-        row += [f"{float(wall_file.read_text()):.2f} s" if wall_file.exists() else "",
+            sm, _, em, ep = model_errors(sims[m], ref, c["name"])
+            row += ([ms(sm)] if one else []) + [f"{pct(em)} / {pct(ep)}"]
+        row += [f"{wall:.2f} s" if wall is not None else "",
                 f"{max(walls[(m, c['name'])] for m in models):.2f} s"]
         print("| " + " | ".join(row) + " |")
 
@@ -519,18 +527,16 @@ def compare(spec, work, models, only_report, markdown=False):
     worst_p95 = {m: (0.0, "") for m in models}
     for c in cases:
         rm, rp = ref[c["name"]]
-        wall_file = case_dir(work, c) / "ns3_wall_s.txt"
-        ns3_wall = float(wall_file.read_text()) if wall_file.exists() else float("nan")
+        wall = ns3_wall(work, c)
         cells = []
         for m in models:
-            sm, sp = stats(sims[m][c["name"]])
-            em, ep = (sm - rm) / rm, (sp - rp) / rp
+            sm, _, em, ep = model_errors(sims[m], ref, c["name"])
             if abs(em) > abs(worst[m][0]):
                 worst[m] = (em, c["name"])
             if abs(ep) > abs(worst_p95[m][0]):
                 worst_p95[m] = (ep, c["name"])
             cells.append(f"{sm * 1e3:>13.2f} ms {em:>+6.1%} {ep:>+7.1%} {walls[(m, c['name'])]:>5.2f}s")
-        print(f"{c['name']:<18} {c['use']:<8} {rm * 1e3:>7.2f} ms {rp * 1e3:>7.2f} ms {ns3_wall:>8.2f}s  " + "  ".join(cells))
+        print(f"{c['name']:<18} {c['use']:<8} {rm * 1e3:>7.2f} ms {rp * 1e3:>7.2f} ms {wall if wall is not None else float('nan'):>8.2f}s  " + "  ".join(cells))
     for m in models:
         print(f"{m}: worst p95 error {worst_p95[m][0]:+.1%} ({worst_p95[m][1]})")
     print("worst mean error: " + ", ".join(f"{m} {worst[m][0]:+.1%} ({worst[m][1]})" for m in models))

@@ -178,9 +178,11 @@ class AnalyticEngine final : public Engine {
   void in_time_order(RunSetup& setup, Metrics& metrics, RequestLog& log);
   std::vector<ServerStats> stats_;
   std::vector<double> radio_up_s_;  // per device: time its radio was not idle
+  bool jitter_ = false;              // the network model draws a time multiplier per transfer
 };
 
 void AnalyticEngine::run(RunSetup& setup, Metrics& metrics, RequestLog& log) {
+  jitter_ = setup.network.has_jitter();
   for (const ServerSpec& spec : setup.topology.servers()) {
     ServerStats& s = stats_.emplace_back();
     s.name = spec.host->name;
@@ -290,7 +292,6 @@ RequestRecord AnalyticEngine::simulate(RunSetup& setup, const Metrics& metrics, 
   Tier held = Tier::Mobile;  // the server tier the request is at (Mobile: none)
   double visit_start = 0;    // when it reached that server
   int hops = 0;              // transfers so far (a transfer's network jitter draw, as the SimGrid engine's)
-  const bool jitter = setup.network.has_jitter();
   for (Step step = walk.next();; step = walk.next()) {
     if (step.kind == StepKind::Done) {
       accounting.finish_record(rec, step);
@@ -298,7 +299,7 @@ RequestRecord AnalyticEngine::simulate(RunSetup& setup, const Metrics& metrics, 
     }
     if (step.kind == StepKind::Transfer) {
       held = Tier::Mobile;
-      const double draw = jitter ? transfer_draw(setup.walk.seed, rec.request, hops++) : kNoDraw;
+      const double draw = jitter_ ? transfer_draw(setup.walk.seed, rec.request, hops++) : kNoDraw;
       double seconds = setup.network.transfer_time(routes.route[index(step.tier)][index(step.to)], step.bytes, draw);
       accounting.charge_transfer(rec, step, 0.0);  // its radio energy comes from the device's RadioTimeline
       if (step.on_radio()) radio.push_back({t, t + seconds, step.bytes, step.tier == Tier::Mobile});

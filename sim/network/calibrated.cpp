@@ -20,9 +20,34 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// SMPI-style [[bytes, value], ...] steps (a non-empty list, checked by the caller): sizes from 0,
+// increasing. `pair` names a step's shape in messages; `value_is_number`: the value must be one.
+template <class ReadValue>
+auto read_steps(JsonReader r, const std::string& pair, bool value_is_number, ReadValue read_value) {
+  std::vector<std::pair<double, decltype(read_value(r))>> steps;
+  for (std::size_t i = 0; i < r.array_size(); ++i) {
+    JsonReader step = r.element(i);
+    if (!step.raw().is_array() || step.raw().size() != 2 || !step.raw()[0].is_number() ||
+        (value_is_number && !step.raw()[1].is_number()))
+      step.fail(pair);
+    const double bytes = step.raw()[0].get<double>();
+    if (i == 0 && bytes != 0) step.element(0).fail(fmt::format("0 (the first step starts at 0 bytes), got {}", bytes));
+    if (i > 0 && !(bytes > steps.back().first))
+      step.element(0).fail(fmt::format("a size above the previous step's {} bytes (steps increase in size), got {}",
+                                       steps.back().first, bytes));
+    steps.emplace_back(bytes, read_value(step.element(1)));
+  }
+  return steps;
+}
+
 // A number (one factor for every size) or [[bytes, factor], ...] with sizes from 0, increasing.
 // `what` names the value in messages ("factor", or "window" in bytes).
 SizeFactor read_size_factor(JsonReader r, const char* what = "factor") {
+  auto positive = [what](JsonReader v) {
+    const double x = v.number();
+    if (!(x > 0) || !std::isfinite(x)) v.fail(fmt::format("a {} > 0, got {}", what, x));
+    return x;
+  };
   SizeFactor f;
   if (r.raw().is_number()) {
     const double v = r.number();
@@ -32,19 +57,7 @@ SizeFactor read_size_factor(JsonReader r, const char* what = "factor") {
   }
   if (!r.raw().is_array() || r.raw().empty())
     r.fail(fmt::format("a {0} > 0 or a list of [bytes, {0}] steps, the first at 0 bytes", what));
-  f.steps.clear();
-  for (std::size_t i = 0; i < r.array_size(); ++i) {
-    JsonReader step = r.element(i);
-    if (!step.raw().is_array() || step.raw().size() != 2 || !step.raw()[0].is_number() || !step.raw()[1].is_number())
-      step.fail(fmt::format("a [bytes, {}] pair of numbers", what));
-    const double bytes = step.raw()[0].get<double>(), factor = step.raw()[1].get<double>();
-    if (i == 0 && bytes != 0) step.element(0).fail(fmt::format("0 (the first step starts at 0 bytes), got {}", bytes));
-    if (i > 0 && !(bytes > f.steps.back().first))
-      step.element(0).fail(fmt::format("a size above the previous step's {} bytes (steps increase in size), got {}",
-                                       f.steps.back().first, bytes));
-    if (!(factor > 0) || !std::isfinite(factor)) step.element(1).fail(fmt::format("a {} > 0, got {}", what, factor));
-    f.steps.emplace_back(bytes, factor);
-  }
+  f.steps = read_steps(r, fmt::format("a [bytes, {}] pair of numbers", what), true, positive);
   return f;
 }
 
@@ -74,18 +87,7 @@ SizeJitter read_jitter(JsonReader r) {
   }
   if (!r.raw().is_array() || r.raw().empty())
     r.fail("a list of quantiles or a list of [bytes, [quantiles]] steps, the first at 0 bytes");
-  j.steps.clear();
-  for (std::size_t i = 0; i < r.array_size(); ++i) {
-    JsonReader step = r.element(i);
-    if (!step.raw().is_array() || step.raw().size() != 2 || !step.raw()[0].is_number())
-      step.fail("a [bytes, [quantiles]] pair");
-    const double bytes = step.raw()[0].get<double>();
-    if (i == 0 && bytes != 0) step.element(0).fail(fmt::format("0 (the first step starts at 0 bytes), got {}", bytes));
-    if (i > 0 && !(bytes > j.steps.back().first))
-      step.element(0).fail(fmt::format("a size above the previous step's {} bytes (steps increase in size), got {}",
-                                       j.steps.back().first, bytes));
-    j.steps.emplace_back(bytes, read_quantiles(step.element(1)));
-  }
+  j.steps = read_steps(r, "a [bytes, [quantiles]] pair", false, read_quantiles);
   return j;
 }
 

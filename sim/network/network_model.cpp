@@ -18,17 +18,8 @@
 
 namespace tiersim {
 
-double SizeFactor::at(double bytes) const {
-  // The last step whose size is <= bytes (steps are increasing, the first at 0).
-  auto after = std::upper_bound(steps.begin(), steps.end(), bytes,
-                                [](double b, const std::pair<double, double>& step) { return b < step.first; });
-  return after == steps.begin() ? steps.front().second : std::prev(after)->second;
-}
-
 double SizeJitter::at(double bytes, double draw) const {
-  auto after = std::upper_bound(steps.begin(), steps.end(), bytes,
-                                [](double b, const auto& step) { return b < step.first; });
-  const std::vector<double>& q = (after == steps.begin() ? steps.front() : *std::prev(after)).second;
+  const std::vector<double>& q = step_at(steps, bytes);
   if (q.size() == 1) return q.front();
   // The quantile function, linear between the tabulated probabilities 0, 1/(n-1), ..., 1; without
   // a draw its mean (trapezoids: 1 for the tables bench/ns3 fits).

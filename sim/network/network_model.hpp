@@ -7,6 +7,7 @@
 // packet-level ns-3 reference by bench/ns3/. See README.md here.
 #include <simgrid/forward.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -26,12 +27,21 @@ struct RouteInfo {
   std::vector<simgrid::s4u::Link*> link_path;  // the route's links (for per-route factors)
 };
 
+// The value of the last of SMPI-style [bytes, value] steps (increasing, the first at 0) at or below
+// `bytes`.
+template <class T>
+const T& step_at(const std::vector<std::pair<double, T>>& steps, double bytes) {
+  auto after = std::upper_bound(steps.begin(), steps.end(), bytes,
+                                [](double b, const std::pair<double, T>& step) { return b < step.first; });
+  return (after == steps.begin() ? steps.front() : *std::prev(after)).second;
+}
+
 // A value that depends on the transfer's size, piecewise constant as SimGrid's SMPI factors:
 // steps[i].second applies to sizes from steps[i].first (bytes) up to the next step's size.
 // The first step starts at 0 bytes. Factors, and windows in bytes.
 struct SizeFactor {
   std::vector<std::pair<double, double>> steps{{0.0, 1.0}};
-  double at(double bytes) const;
+  double at(double bytes) const { return step_at(steps, bytes); }
 };
 
 // A random multiplier on a transfer's time by size (piecewise as SizeFactor): the empirical
